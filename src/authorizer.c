@@ -1,0 +1,1 @@
+/* authorizer.c: placeholder, replaced in this session */

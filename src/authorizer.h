@@ -1,0 +1,3 @@
+#ifndef CHARON_AUTHORIZER_H
+#define CHARON_AUTHORIZER_H
+#endif

@@ -1,0 +1,1 @@
+/* base_secret.c: placeholder, replaced in this session */

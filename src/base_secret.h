@@ -1,0 +1,3 @@
+#ifndef CHARON_BASE_SECRET_H
+#define CHARON_BASE_SECRET_H
+#endif

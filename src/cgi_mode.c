@@ -1,0 +1,1 @@
+/* cgi_mode.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_CGI_MODE_H
+#define CHARON_CGI_MODE_H
+#endif

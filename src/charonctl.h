@@ -1,0 +1,3 @@
+#ifndef CHARON_CHARONCTL_H
+#define CHARON_CHARONCTL_H
+#endif

@@ -1,0 +1,1 @@
+/* claims.c: placeholder, replaced in this session */

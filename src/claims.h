@@ -1,0 +1,3 @@
+#ifndef CHARON_CLAIMS_H
+#define CHARON_CLAIMS_H
+#endif

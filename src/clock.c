@@ -1,0 +1,1 @@
+/* clock.c: placeholder, replaced in this session */

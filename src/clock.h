@@ -1,0 +1,3 @@
+#ifndef CHARON_CLOCK_H
+#define CHARON_CLOCK_H
+#endif

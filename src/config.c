@@ -1,0 +1,1 @@
+/* config.c: placeholder, replaced in this session */

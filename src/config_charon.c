@@ -1,0 +1,1 @@
+/* config_charon.c: placeholder, replaced in this session */

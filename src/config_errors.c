@@ -1,0 +1,1 @@
+/* config_errors.c: placeholder, replaced in this session */

@@ -1,0 +1,1 @@
+/* config_ini.c: placeholder, replaced in this session */

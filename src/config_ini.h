@@ -1,0 +1,3 @@
+#ifndef CHARON_CONFIG_INI_H
+#define CHARON_CONFIG_INI_H
+#endif

@@ -1,0 +1,1 @@
+/* config_table.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_CONFIG_TABLE_H
+#define CHARON_CONFIG_TABLE_H
+#endif

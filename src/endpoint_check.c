@@ -1,0 +1,1 @@
+/* endpoint_check.c: placeholder, replaced in this session */

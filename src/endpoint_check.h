@@ -1,0 +1,3 @@
+#ifndef CHARON_ENDPOINT_CHECK_H
+#define CHARON_ENDPOINT_CHECK_H
+#endif

@@ -1,0 +1,1 @@
+/* endpoint_health.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_ENDPOINT_HEALTH_H
+#define CHARON_ENDPOINT_HEALTH_H
+#endif

@@ -1,0 +1,1 @@
+/* endpoint_jwks.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_ENDPOINT_JWKS_H
+#define CHARON_ENDPOINT_JWKS_H
+#endif

@@ -1,0 +1,1 @@
+/* fcgi_loop.c: placeholder, replaced in this session */

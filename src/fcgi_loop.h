@@ -1,0 +1,3 @@
+#ifndef CHARON_FCGI_LOOP_H
+#define CHARON_FCGI_LOOP_H
+#endif

@@ -1,0 +1,1 @@
+/* http_reply.c: placeholder, replaced in this session */

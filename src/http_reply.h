@@ -1,0 +1,3 @@
+#ifndef CHARON_HTTP_REPLY_H
+#define CHARON_HTTP_REPLY_H
+#endif

@@ -1,0 +1,1 @@
+/* ids.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_IDS_H
+#define CHARON_IDS_H
+#endif

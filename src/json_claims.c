@@ -1,0 +1,1 @@
+/* json_claims.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_JSON_CLAIMS_H
+#define CHARON_JSON_CLAIMS_H
+#endif

@@ -1,0 +1,1 @@
+/* key_cache.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_KEY_CACHE_H
+#define CHARON_KEY_CACHE_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef CHARON_KEYS_H
+#define CHARON_KEYS_H
+#endif

@@ -1,0 +1,1 @@
+/* listen_socket.c: placeholder, replaced in this session */

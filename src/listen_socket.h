@@ -1,0 +1,3 @@
+#ifndef CHARON_LISTEN_SOCKET_H
+#define CHARON_LISTEN_SOCKET_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef CHARON_LOG_H
+#define CHARON_LOG_H
+#endif

@@ -1,0 +1,1 @@
+/* plugin_host.c: placeholder, replaced in this session */

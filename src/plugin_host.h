@@ -1,0 +1,3 @@
+#ifndef CHARON_PLUGIN_HOST_H
+#define CHARON_PLUGIN_HOST_H
+#endif

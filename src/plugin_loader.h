@@ -1,0 +1,3 @@
+#ifndef CHARON_PLUGIN_LOADER_H
+#define CHARON_PLUGIN_LOADER_H
+#endif

@@ -1,0 +1,1 @@
+/* request.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_REQUEST_H
+#define CHARON_REQUEST_H
+#endif

@@ -1,0 +1,1 @@
+/* router.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_ROUTER_H
+#define CHARON_ROUTER_H
+#endif

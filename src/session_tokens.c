@@ -1,0 +1,1 @@
+/* session_tokens.c: placeholder, replaced in this session */

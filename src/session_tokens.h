@@ -1,0 +1,3 @@
+#ifndef CHARON_SESSION_TOKENS_H
+#define CHARON_SESSION_TOKENS_H
+#endif

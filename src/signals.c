@@ -1,0 +1,1 @@
+/* signals.c: placeholder, replaced in this session */

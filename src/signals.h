@@ -1,0 +1,3 @@
+#ifndef CHARON_SIGNALS_H
+#define CHARON_SIGNALS_H
+#endif

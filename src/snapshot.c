@@ -1,0 +1,1 @@
+/* snapshot.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_SNAPSHOT_H
+#define CHARON_SNAPSHOT_H
+#endif

@@ -1,0 +1,1 @@
+/* token_check.c: placeholder, replaced in this session */

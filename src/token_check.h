@@ -1,0 +1,3 @@
+#ifndef CHARON_TOKEN_CHECK_H
+#define CHARON_TOKEN_CHECK_H
+#endif

@@ -1,0 +1,1 @@
+/* token_extract.c: placeholder, replaced in this session */

@@ -1,0 +1,3 @@
+#ifndef CHARON_TOKEN_EXTRACT_H
+#define CHARON_TOKEN_EXTRACT_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef CHARON_WORKER_H
+#define CHARON_WORKER_H
+#endif

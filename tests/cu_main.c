@@ -1,0 +1,79 @@
+/* cu_main.c - one CUnit runner for every unit-test program. */
+#include "cu_main.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+int
+cu_main(const struct cu_suite *suites)
+{
+    const struct cu_suite *s;
+    const CU_TestInfo *t;
+    unsigned int failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    for (s = suites; s->name != NULL; s++) {
+        CU_pSuite suite = CU_add_suite(s->name, s->init, s->cleanup);
+
+        if (suite == NULL)
+            goto error;
+        for (t = s->tests; t->pName != NULL; t++)
+            if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
+                goto error;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    /* A suite whose init failed ran no tests and counts no failed
+     * assertion: count it, or a dead server reads as a pass. */
+    failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+    printf("\ntests: %u passed, %u failed\n",
+           CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
+           CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed());
+    CU_cleanup_registry();
+    return failed == 0 ? 0 : 1;
+
+error:
+    fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
+    CU_cleanup_registry();
+    return 99;
+}
+
+const char *
+cu_scratch_dir(void)
+{
+    static char dir[PATH_MAX];
+    const char *tmp;
+
+    if (dir[0] != '\0')
+        return dir;
+    tmp = getenv("TMPDIR");
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    snprintf(dir, sizeof(dir), "%s/charon-test-XXXXXX", tmp);
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        abort();
+    }
+    return dir;
+}
+
+const char *
+cu_builddir(void)
+{
+    const char *d = getenv("CHARON_TEST_BUILDDIR");
+
+    return d != NULL && d[0] != '\0' ? d : ".";
+}
+
+const char *
+cu_srcdir(void)
+{
+    const char *d = getenv("CHARON_TEST_SRCDIR");
+
+    return d != NULL && d[0] != '\0' ? d : ".";
+}
