@@ -1,3 +1,18 @@
+/*
+ * cgi_mode.h - answering one request as a plain CGI program (Apache
+ * mod_cgi, fcgiwrap): params from the environment, body from stdin
+ * (exactly CONTENT_LENGTH bytes), reply on stdout.
+ */
 #ifndef CHARON_CGI_MODE_H
 #define CHARON_CGI_MODE_H
-#endif
+
+struct snapshot;
+
+/* Is this process a CGI request (GATEWAY_INTERFACE is set)? */
+int cgi_mode_detect(void);
+
+/* Answers the request; returns the exit status (0, or 1 if stdout
+ * failed). */
+int cgi_mode_run(const struct snapshot *snap);
+
+#endif /* CHARON_CGI_MODE_H */

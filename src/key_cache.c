@@ -1,1 +1,202 @@
-/* key_cache.c: placeholder, replaced in this session */
+/* key_cache.c - derived keys on disk, for CGI cold starts. */
+#include "key_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define KEY_CACHE_TAG "charon-fcgi key cache v1"
+#define KEY_CACHE_CHECK_LEN 16
+#define KEY_CACHE_MAX_KEY 64
+
+static int
+key_cache_name(const char *dir, const unsigned char *secret,
+               size_t secret_len, const char *salt, unsigned iterations,
+               size_t len, char *path, size_t path_len,
+               struct charon_err *err)
+{
+    unsigned char md[32];
+    char hex[65], num[48];
+    EVP_MD_CTX *ctx;
+    unsigned i;
+    int n;
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    n = snprintf(num, sizeof(num), "%u/%zu", iterations, len);
+    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(ctx, KEY_CACHE_TAG, sizeof(KEY_CACHE_TAG)) != 1 ||
+        EVP_DigestUpdate(ctx, secret, secret_len) != 1 ||
+        EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
+        EVP_DigestUpdate(ctx, salt, strlen(salt) + 1) != 1 ||
+        EVP_DigestUpdate(ctx, num, (size_t)n) != 1 ||
+        EVP_DigestFinal_ex(ctx, md, NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        return charon_err_set(err, CHARON_EIO, "SHA-256 failed");
+    }
+    EVP_MD_CTX_free(ctx);
+    for (i = 0; i < sizeof(md); i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    n = snprintf(path, path_len, "%s/%s.key", dir, hex);
+    if (n < 0 || (size_t)n >= path_len)
+        return charon_err_set(err, CHARON_EINVAL, "key cache path too long");
+    return CHARON_OK;
+}
+
+static int
+key_cache_check(const unsigned char *secret, size_t secret_len,
+                const unsigned char *key, size_t len,
+                unsigned char check[KEY_CACHE_CHECK_LEN])
+{
+    unsigned char mac[32];
+    unsigned int mac_len = 0;
+
+    if (HMAC(EVP_sha256(), secret, (int)secret_len, key, len, mac,
+             &mac_len) == NULL)
+        return CHARON_EIO;
+    memcpy(check, mac, KEY_CACHE_CHECK_LEN);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return CHARON_OK;
+}
+
+/* The directory must be ours and not writable by anyone else; created
+ * 0700 when missing. */
+static int
+key_cache_dir_ok(const char *dir, struct charon_err *err)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return charon_err_set(err, CHARON_EIO, "mkdir %s: %m", dir);
+    if (lstat(dir, &st) < 0)
+        return charon_err_set(err, CHARON_EIO, "stat %s: %m", dir);
+    if (!S_ISDIR(st.st_mode))
+        return charon_err_set(err, CHARON_ECONFIG, "%s is not a directory",
+                              dir);
+    if (st.st_uid != geteuid())
+        return charon_err_set(err, CHARON_ECONFIG,
+                              "%s belongs to uid %u, not to this process "
+                              "(uid %u); not used", dir, (unsigned)st.st_uid,
+                              (unsigned)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return charon_err_set(err, CHARON_ECONFIG,
+                              "%s is writable by group or others (mode "
+                              "%04o); run chmod 700 %s", dir,
+                              (unsigned)(st.st_mode & 07777), dir);
+    return CHARON_OK;
+}
+
+int
+key_cache_load(const char *dir, const unsigned char *secret,
+               size_t secret_len, const char *salt, unsigned iterations,
+               unsigned char *out, size_t len, struct charon_err *err)
+{
+    unsigned char buf[KEY_CACHE_MAX_KEY + KEY_CACHE_CHECK_LEN + 1];
+    unsigned char check[KEY_CACHE_CHECK_LEN];
+    char path[PATH_MAX];
+    struct stat st;
+    ssize_t n;
+    int fd, rc;
+
+    if (len > KEY_CACHE_MAX_KEY)
+        return charon_err_set(err, CHARON_EINVAL, "key too long to cache");
+    rc = key_cache_dir_ok(dir, err);
+    if (rc != CHARON_OK)
+        return rc;
+    rc = key_cache_name(dir, secret, secret_len, salt, iterations, len, path,
+                        sizeof(path), err);
+    if (rc != CHARON_OK)
+        return rc;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return charon_err_set(err, CHARON_ENOTFOUND, "no cached key");
+        return charon_err_set(err, CHARON_EIO, "open %s: %m", path);
+    }
+    rc = CHARON_EIO;
+    if (fstat(fd, &st) < 0) {
+        rc = charon_err_set(err, CHARON_EIO, "stat %s: %m", path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 077) != 0) {
+        rc = charon_err_set(err, CHARON_ECONFIG,
+                            "%s is not a private file of this user; ignored",
+                            path);
+        goto out;
+    }
+    n = read(fd, buf, sizeof(buf));
+    if (n != (ssize_t)(len + KEY_CACHE_CHECK_LEN) ||
+        key_cache_check(secret, secret_len, buf, len, check) != CHARON_OK ||
+        CRYPTO_memcmp(check, buf + len, KEY_CACHE_CHECK_LEN) != 0) {
+        rc = charon_err_set(err, CHARON_EIO, "%s is damaged; derived again",
+                            path);
+        goto out;
+    }
+    memcpy(out, buf, len);
+    rc = CHARON_OK;
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return rc;
+}
+
+int
+key_cache_store(const char *dir, const unsigned char *secret,
+                size_t secret_len, const char *salt, unsigned iterations,
+                const unsigned char *key, size_t len, struct charon_err *err)
+{
+    unsigned char buf[KEY_CACHE_MAX_KEY + KEY_CACHE_CHECK_LEN];
+    char path[PATH_MAX], tmp[PATH_MAX];
+    size_t total = len + KEY_CACHE_CHECK_LEN;
+    int fd, rc;
+
+    if (len > KEY_CACHE_MAX_KEY)
+        return charon_err_set(err, CHARON_EINVAL, "key too long to cache");
+    rc = key_cache_dir_ok(dir, err);
+    if (rc != CHARON_OK)
+        return rc;
+    rc = key_cache_name(dir, secret, secret_len, salt, iterations, len, path,
+                        sizeof(path), err);
+    if (rc != CHARON_OK)
+        return rc;
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir) >=
+        sizeof(tmp))
+        return charon_err_set(err, CHARON_EINVAL, "key cache path too long");
+    memcpy(buf, key, len);
+    if (key_cache_check(secret, secret_len, key, len, buf + len) != CHARON_OK) {
+        rc = charon_err_set(err, CHARON_EIO, "HMAC failed");
+        goto out;
+    }
+    fd = mkstemp(tmp);          /* 0600 */
+    if (fd < 0) {
+        rc = charon_err_set(err, CHARON_EIO, "create %s: %m", tmp);
+        goto out;
+    }
+    if (write(fd, buf, total) != (ssize_t)total || fsync(fd) < 0) {
+        rc = charon_err_set(err, CHARON_EIO, "write %s: %m", tmp);
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        rc = charon_err_set(err, CHARON_EIO, "rename to %s: %m", path);
+        unlink(tmp);
+        goto out;
+    }
+    rc = CHARON_OK;
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return rc;
+}

@@ -1,3 +1,52 @@
+/*
+ * request.h - one HTTP request as the web server handed it over, the
+ * same for FastCGI and CGI: its role, its CGI/FastCGI params and its
+ * body stream.  Params are borrowed from libfcgi (or the environment)
+ * and valid until the request is finished.
+ */
 #ifndef CHARON_REQUEST_H
 #define CHARON_REQUEST_H
-#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <charon/buf.h>
+
+enum request_role {
+    REQUEST_RESPONDER = 1,
+    REQUEST_AUTHORIZER = 2
+};
+
+struct request {
+    int role;                      /* enum request_role               */
+    char *const *envp;             /* "NAME=VALUE", NULL-terminated   */
+    /* Reads up to n body bytes; 0 at the end, -1 on error. */
+    ssize_t (*read_body)(void *ctx, void *buf, size_t n);
+    void *read_ctx;
+    int64_t now;                   /* the request time                */
+};
+
+/* The first param called name (as libfcgi's FCGX_GetParam), or NULL. */
+const char *request_param(const struct request *r, const char *name);
+
+/* Bytes of all params together (names, values, '=' and NUL). */
+size_t request_params_size(const struct request *r);
+
+/*
+ * The path that selects the endpoint: DOCUMENT_URI, else SCRIPT_NAME +
+ * PATH_INFO, else the path of REQUEST_URI (without the query).  nginx's
+ * auth_request passes the protected page as REQUEST_URI, so it is the
+ * last resort.  Writes into buf; returns buf, or NULL if too long.
+ */
+const char *request_route_path(const struct request *r, char *buf,
+                               size_t buf_len);
+
+/* Reads the body into out, at most max bytes; CHARON_ETOOBIG beyond,
+ * CHARON_EIO on a read error. */
+int request_read_body(struct request *r, size_t max, struct charon_buf *out);
+
+/* Reads and drops what is left of the body (up to a bound). */
+void request_drain_body(struct request *r);
+
+#endif /* CHARON_REQUEST_H */

@@ -1,1 +1,93 @@
-/* router.c: placeholder, replaced in this session */
+/* router.c - limits, profile selection, AUTHORIZER vs RESPONDER routes. */
+#include "router.h"
+
+#include <string.h>
+
+#include "authorizer.h"
+#include "endpoint_check.h"
+#include "endpoint_health.h"
+#include "endpoint_jwks.h"
+#include "log.h"
+#include "request.h"
+#include "snapshot.h"
+#include "worker.h"
+
+/* GET and HEAD only; anything else is 405 with Allow. */
+static int
+router_get_only(struct worker *w, const char *method)
+{
+    if (strcmp(method, "GET") == 0)
+        return 1;
+    if (strcmp(method, "HEAD") == 0) {
+        w->reply.head_only = 1;
+        return 1;
+    }
+    http_reply_header(&w->reply, "Allow", "GET, HEAD");
+    http_reply_json_error(&w->reply, 405, "method_not_allowed",
+                          "method not allowed");
+    return 0;
+}
+
+static void
+router_responder(struct worker *w, const struct policy *p,
+                 struct request *req)
+{
+    const char *prefix = w->snap->cfg->endpoints.prefix;
+    const char *method = request_param(req, "REQUEST_METHOD");
+    size_t plen = strlen(prefix);
+    char buf[2048];
+    const char *path, *sub;
+
+    if (method == NULL)
+        method = "GET";
+    path = request_route_path(req, buf, sizeof(buf));
+    if (path == NULL) {
+        http_reply_json_error(&w->reply, 414, "invalid_request",
+                              "request path too long");
+        return;
+    }
+    if (strncmp(path, prefix, plen) != 0 || (path[plen] != '/' &&
+                                             path[plen] != '\0')) {
+        http_reply_json_error(&w->reply, 404, "not_found", "no such endpoint");
+        return;
+    }
+    sub = path + plen;
+    if (strcmp(sub, "/check") == 0) {
+        endpoint_check(w, p, req);
+    } else if (strcmp(sub, "/jwks.json") == 0) {
+        if (router_get_only(w, method))
+            endpoint_jwks(w);
+    } else if (strcmp(sub, "/health") == 0) {
+        if (router_get_only(w, method))
+            endpoint_health(w);
+    } else {
+        http_reply_json_error(&w->reply, 404, "not_found", "no such endpoint");
+    }
+}
+
+void
+router_handle(struct worker *w, struct request *req)
+{
+    const struct policy *p;
+    const char *profile;
+
+    http_reply_reset(&w->reply);
+    if (request_params_size(req) > w->snap->cfg->charon.max_header_bytes) {
+        http_reply_json_error(&w->reply, 431, "invalid_request",
+                              "request headers too large");
+        return;
+    }
+    profile = request_param(req, "CHARON_PROFILE");
+    p = snapshot_policy(w->snap, profile);
+    if (p == NULL) {
+        log_msg(CHARON_LOG_ERR, "CHARON_PROFILE names no [profile %.64s] "
+                "section", profile);
+        http_reply_json_error(&w->reply, 500, "server_error",
+                              "unknown profile");
+        return;
+    }
+    if (req->role == REQUEST_AUTHORIZER)
+        authorizer_handle(w, p, req);
+    else
+        router_responder(w, p, req);
+}

@@ -1,3 +1,14 @@
+/*
+ * router.h - from a request to a reply: limits, profile, role, endpoint.
+ */
 #ifndef CHARON_ROUTER_H
 #define CHARON_ROUTER_H
-#endif
+
+struct worker;
+struct request;
+
+/* Fills w->reply for req (w->reply is reset first).  Never fails: every
+ * problem becomes an HTTP status with a JSON body. */
+void router_handle(struct worker *w, struct request *req);
+
+#endif /* CHARON_ROUTER_H */
