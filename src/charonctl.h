@@ -1,3 +1,42 @@
+/*
+ * charonctl.h - the operator tool: shared context of its subcommands,
+ * one file per subcommand (ctl_<verb>.c).
+ */
 #ifndef CHARON_CHARONCTL_H
 #define CHARON_CHARONCTL_H
-#endif
+
+#include "snapshot.h"
+#include "worker.h"
+
+/* Exit statuses. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1       /* the operation failed (token rejected...) */
+#define CTL_EXIT_CONFIG 2     /* the configuration is wrong              */
+#define CTL_EXIT_USAGE 64
+
+struct ctl {
+    const char *config;       /* -c FILE                                  */
+    const char *user;         /* --user                                   */
+    const char *session;      /* --session                                */
+    const char *type;         /* --type (default "full")                  */
+    const char *transport;    /* --transport (default "bearer")           */
+    const char *output;       /* -o FILE                                  */
+    const char *profile;      /* --profile                                */
+    struct snapshot *snap;    /* after ctl_open                           */
+    struct worker worker;
+};
+
+/* Loads the config (printing every error) and starts one worker. */
+int ctl_open(struct ctl *c);
+void ctl_close(struct ctl *c);
+
+/* Prints a JSON value, pretty, with a newline. */
+void ctl_print_json(json_object *obj);
+
+int ctl_check_config(struct ctl *c, int argc, char **argv);
+int ctl_keygen(struct ctl *c, int argc, char **argv);
+int ctl_jwks(struct ctl *c, int argc, char **argv);
+int ctl_verify(struct ctl *c, int argc, char **argv);
+int ctl_session(struct ctl *c, int argc, char **argv);
+
+#endif /* CHARON_CHARONCTL_H */

@@ -1,1 +1,31 @@
-/* ctl_jwks */
+/* ctl_jwks.c - charonctl jwks: the public keys, as /jwks.json serves them. */
+#include <stdio.h>
+
+#include "charonctl.h"
+
+int
+ctl_jwks(struct ctl *c, int argc, char **argv)
+{
+    const struct charon_token_plugin *tp;
+    struct charon_buf out = CHARON_BUF_INIT;
+    struct charon_err err;
+    int rc;
+
+    (void)argv;
+    if (argc != 0) {
+        fprintf(stderr, "charonctl: jwks takes no argument\n");
+        return CTL_EXIT_USAGE;
+    }
+    rc = ctl_open(c);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    tp = snapshot_token(c->snap);
+    if (tp->public_jwks(c->snap->token.instance, &out, &err) != CHARON_OK) {
+        fprintf(stderr, "charonctl: jwks: %s\n", err.msg);
+        charon_buf_free(&out);
+        return CTL_EXIT_FAIL;
+    }
+    printf("%s\n", (const char *)out.data);
+    charon_buf_free(&out);
+    return CTL_EXIT_OK;
+}

@@ -1,1 +1,148 @@
-/* ctl_session */
+/* ctl_session.c - charonctl session create|list|revoke|revoke-all. */
+#include <stdio.h>
+#include <string.h>
+
+#include "charonctl.h"
+#include "clock.h"
+#include "session_tokens.h"
+
+/* Splits "h.p.s" into the body part "h.p" and the cookie part ".s". */
+static void
+ctl_session_split(json_object *tokens, json_object *cookies, const char *name,
+                  const char *cookie_name, const char *token, int cookie_only)
+{
+    const char *dot = strrchr(token, '.');
+
+    if (cookie_only || dot == NULL) {
+        json_object_object_add(tokens, name, NULL);
+        json_object_object_add(cookies, cookie_name,
+                               json_object_new_string(token));
+        return;
+    }
+    json_object_object_add(tokens, name, json_object_new_string_len(
+                               token, (int)(dot - token)));
+    json_object_object_add(cookies, cookie_name, json_object_new_string(dot));
+}
+
+static int
+ctl_session_create(struct ctl *c, const struct policy *p)
+{
+    struct session_tokens st;
+    struct charon_err err;
+    json_object *out, *tokens, *cookies = NULL;
+    int bearer = strcmp(c->transport, "bearer") == 0;
+    int cookie_only = strcmp(c->transport, "cookie_only") == 0;
+
+    if (!bearer && !cookie_only && strcmp(c->transport, "cookie") != 0) {
+        fprintf(stderr, "charonctl: --transport is bearer, cookie or "
+                "cookie_only\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (session_tokens_create(&c->worker, p, c->user, c->type, clock_now(),
+                              &st, &err) != CHARON_OK) {
+        fprintf(stderr, "charonctl: session create: %s\n", err.msg);
+        return CTL_EXIT_FAIL;
+    }
+    out = json_object_new_object();
+    tokens = json_object_new_object();
+    if (bearer) {
+        json_object_object_add(tokens, "access_token",
+                               json_object_new_string(st.access_token));
+        json_object_object_add(tokens, "refresh_token",
+                               json_object_new_string(st.refresh_token));
+    } else {
+        cookies = json_object_new_object();
+        ctl_session_split(tokens, cookies, "access_token",
+                          p->charon->access_cookie_name, st.access_token,
+                          cookie_only);
+        ctl_session_split(tokens, cookies, "refresh_token",
+                          p->charon->refresh_cookie_name, st.refresh_token,
+                          cookie_only);
+    }
+    json_object_object_add(tokens, "access_token_exp",
+                           json_object_new_int64(st.access_exp));
+    json_object_object_add(tokens, "refresh_token_exp",
+                           json_object_new_int64(st.refresh_exp));
+    json_object_object_add(out, "tokens", tokens);
+    if (cookies != NULL)
+        json_object_object_add(out, "cookies", cookies);
+    json_object_object_add(out, "session", json_object_get(st.session));
+    ctl_print_json(out);
+    json_object_put(out);
+    session_tokens_free(&st);
+    return CTL_EXIT_OK;
+}
+
+static int
+ctl_session_print_one(void *ctx, const void *blob, size_t len,
+                      uint64_t lock_version)
+{
+    (void)lock_version;
+    *(size_t *)ctx += 1;
+    printf("%.*s\n", (int)len, (const char *)blob);
+    return 0;
+}
+
+static int
+ctl_session_store(struct ctl *c, const char *verb)
+{
+    const struct charon_store_plugin *sp = snapshot_store(c->snap);
+    struct charon_store_key key;
+    struct charon_err err;
+    size_t count = 0;
+    int rc;
+
+    key.session_id = c->session;
+    key.user_id = c->user;
+    key.type = c->type;
+    if (strcmp(verb, "list") == 0) {
+        rc = sp->get_all(c->snap->store.instance, c->worker.store_ts, &key,
+                         ctl_session_print_one, &count, &err);
+    } else if (strcmp(verb, "revoke") == 0) {
+        if (c->session == NULL) {
+            fprintf(stderr, "charonctl: session revoke needs --session SID\n");
+            return CTL_EXIT_USAGE;
+        }
+        rc = sp->delete_one(c->snap->store.instance, c->worker.store_ts, &key,
+                            &err);
+    } else {
+        rc = sp->delete_all(c->snap->store.instance, c->worker.store_ts, &key,
+                            NULL, &err);
+    }
+    if (rc != CHARON_OK) {
+        fprintf(stderr, "charonctl: session %s: %s\n", verb, err.msg);
+        return CTL_EXIT_FAIL;
+    }
+    return CTL_EXIT_OK;
+}
+
+int
+ctl_session(struct ctl *c, int argc, char **argv)
+{
+    const struct policy *p;
+    int rc;
+
+    if (argc != 1 || (strcmp(argv[0], "create") != 0 &&
+                      strcmp(argv[0], "list") != 0 &&
+                      strcmp(argv[0], "revoke") != 0 &&
+                      strcmp(argv[0], "revoke-all") != 0)) {
+        fprintf(stderr, "charonctl: usage: session create|list|revoke|"
+                "revoke-all -c FILE --user ID\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (c->user == NULL || c->user[0] == '\0') {
+        fprintf(stderr, "charonctl: session %s needs --user ID\n", argv[0]);
+        return CTL_EXIT_USAGE;
+    }
+    rc = ctl_open(c);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    p = snapshot_policy(c->snap, c->profile);
+    if (p == NULL) {
+        fprintf(stderr, "charonctl: no [profile %s]\n", c->profile);
+        return CTL_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "create") == 0)
+        return ctl_session_create(c, p);
+    return ctl_session_store(c, argv[0]);
+}
