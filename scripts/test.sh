@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test, on a fresh Debian 12 as root:
+# installs the packages (scripts/deps.sh), then
+#   autoreconf -fi && ./configure && make && make check
+# then the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (./configure --enable-sanitizers, in _build-san/), then make distcheck.
+# Env: SANITIZERS=0 skips the sanitizer pass, DISTCHECK=0 skips distcheck,
+# JOBS=N sets make's parallelism (default: nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+JOBS=${JOBS:-$(nproc)}
+SANITIZERS=${SANITIZERS:-1}
+DISTCHECK=${DISTCHECK:-1}
+
+bash scripts/deps.sh
+
+summary=()
+tally() {   # tally LABEL DIR: reads automake's test-suite.log totals
+    local log=$2/tests/test-suite.log pass fail
+    pass=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+    fail=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
+    summary+=("$1: ${pass:-0} passed, ${fail:-0} failed")
+}
+run_check() {   # run_check LABEL DIR: make check, printing failed logs
+    local label=$1 dir=$2
+    if ! make -C "$dir" -j"$JOBS" check; then
+        find "$dir/tests" -name '*.log' ! -name test-suite.log -print0 |
+            xargs -0 grep -l -E '^(FAIL|ERROR)' 2>/dev/null | while read -r f; do
+                echo "===== $f"; cat "$f"; done
+        find "$dir/tests" -name '*.trs' -print0 | xargs -0 grep -l ':test-result: FAIL' |
+            while read -r t; do echo "===== ${t%.trs}.log"; cat "${t%.trs}.log"; done
+        tally "$label" "$dir"
+        printf '%s\n' "${summary[@]}"
+        exit 1
+    fi
+    tally "$label" "$dir"
+}
+
+autoreconf -fi
+./configure --enable-silent-rules
+make -j"$JOBS"
+run_check "make check" "$top"
+
+if [ "$SANITIZERS" = 1 ]; then
+    rm -rf _build-san && mkdir _build-san
+    (cd _build-san && ../configure --enable-sanitizers --enable-silent-rules)
+    make -C _build-san -j"$JOBS"
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+        run_check "make check (ASan+UBSan)" "$top/_build-san"
+fi
+
+if [ "$DISTCHECK" = 1 ]; then
+    make -j"$JOBS" distcheck
+    summary+=("make distcheck: 1 passed, 0 failed")
+fi
+
+echo
+printf '%s\n' "${summary[@]}"
+total_pass=0; total_fail=0
+for s in "${summary[@]}"; do
+    p=$(echo "$s" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$s" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

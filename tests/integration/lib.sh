@@ -1,0 +1,88 @@
+# lib.sh - shared by the integration tests: a temp dir, servers stopped by
+# PID, a pass/fail tally ending with "N passed, N failed".
+set -u
+
+BUILD=${CHARON_TEST_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SRC=${CHARON_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+PY=${PYTHON3:-/usr/bin/python3}
+DAEMON=$BUILD/src/charon-fcgi
+CTL=$BUILD/src/charonctl
+FCGI_REQ=$BUILD/tests/helpers/fcgi_req
+export CHARON_PLUGIN_PATH=$BUILD/plugins/token_jwt/.libs:$BUILD/plugins/store_dummy/.libs
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/charon-it.XXXXXX")
+PIDS=""
+PASSED=0
+FAILED=0
+
+cleanup() {
+    local p
+    for p in $PIDS; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'; }
+
+# expect_contains NAME HAYSTACK NEEDLE
+expect_contains() {
+    case "$2" in
+        *"$3"*) ok "$1" ;;
+        *) not_ok "$1" "expected to contain: $3
+got: $2" ;;
+    esac
+}
+expect_not_contains() {
+    case "$2" in
+        *"$3"*) not_ok "$1" "expected NOT to contain: $3
+got: $2" ;;
+        *) ok "$1" ;;
+    esac
+}
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $3
+got: $2"; fi
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+# A private secret file and a key cache dir.
+make_secret() {
+    head -c 48 /dev/urandom | base64 -w0 > "$T/secret"
+    chmod 600 "$T/secret"
+    mkdir -p "$T/keycache"
+    chmod 700 "$T/keycache"
+}
+
+# wait_for_socket PATH: up to 10 s
+wait_for_socket() {
+    local i
+    for i in $(seq 1 100); do
+        [ -S "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_for_exit PID SECONDS: 0 and the exit status in $EXIT_STATUS if done
+wait_for_exit() {
+    local i n=$(($2 * 10))
+    for i in $(seq 1 "$n"); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"; EXIT_STATUS=$?
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
