@@ -97,12 +97,12 @@ static void
 test_route_prefers_document_uri_over_request_uri(void)
 {
     char buf[256];
-    char *nginx[] = { "REQUEST_URI=/private/page?x=1", "DOCUMENT_URI=/auth/check",
-                      "SCRIPT_NAME=/auth/check", NULL };
-    char *split[] = { "REQUEST_URI=/x", "SCRIPT_NAME=/auth",
-                      "PATH_INFO=/jwks.json", NULL };
-    char *bare[] = { "REQUEST_URI=/auth/health?probe=1", NULL };
-    char *lookalike[] = { "DOCUMENT_URIX=/no", "DOCUMENT_URI=/yes", NULL };
+    char *nginx[] = { (char *)"REQUEST_URI=/private/page?x=1", (char *)"DOCUMENT_URI=/auth/check",
+                      (char *)"SCRIPT_NAME=/auth/check", NULL };
+    char *split[] = { (char *)"REQUEST_URI=/x", (char *)"SCRIPT_NAME=/auth",
+                      (char *)"PATH_INFO=/jwks.json", NULL };
+    char *bare[] = { (char *)"REQUEST_URI=/auth/health?probe=1", NULL };
+    char *lookalike[] = { (char *)"DOCUMENT_URIX=/no", (char *)"DOCUMENT_URI=/yes", NULL };
 
     CU_ASSERT_STRING_EQUAL("/auth/check", route(nginx, buf, sizeof(buf)));
     CU_ASSERT_STRING_EQUAL("/auth/jwks.json", route(split, buf, sizeof(buf)));
