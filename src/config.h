@@ -66,7 +66,9 @@ int config_apply_plugin(struct config *cfg, const char *section,
  * hint from the table of its section); every section that is neither a
  * core section, a profile, nor an applied plugin section is an error,
  * unless its name is in ignorable[] (NULL-terminated; plugins installed
- * but not selected), which gives a warning instead.
+ * but not selected), which gives a warning instead.  Warnings recorded
+ * while loading and applying (deprecated keys) are handed over here too.
+ * Returns CHARON_OK or CHARON_ECONFIG; both collections come sorted.
  */
 int config_finish(struct config *cfg, const char *const *ignorable,
                   struct config_errors *errs,

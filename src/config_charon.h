@@ -7,6 +7,8 @@
 #ifndef CHARON_CONFIG_CHARON_H
 #define CHARON_CONFIG_CHARON_H
 
+#include <stdbool.h>
+
 #include <charon/option.h>
 
 #define CONFIG_TTL_INFINITE (-1L)
@@ -75,5 +77,24 @@ extern const struct charon_option config_authorizer_options[];
 
 /* Names of [charon] keys a [profile NAME] section may set. */
 extern const char *const config_profile_keys[];
+
+struct config_doc;
+struct config_errors;
+
+/*
+ * What the tables cannot express, checked on the keys written in
+ * [section] (already applied to c): name and path formats, exactly one
+ * of base_secret_file/base_secret_env (not for a profile), SameSite=None
+ * only with cookie_secure.  Return CHARON_OK or CHARON_ECONFIG.
+ */
+int config_charon_check(const struct config_doc *doc, const char *section,
+                        const struct charon_section *c, bool profile,
+                        struct config_errors *errs);
+int config_charon_check_endpoints(const struct config_doc *doc,
+                                  const char *section,
+                                  struct config_errors *errs);
+int config_charon_check_authorizer(const struct config_doc *doc,
+                                   const char *section,
+                                   struct config_errors *errs);
 
 #endif /* CHARON_CONFIG_CHARON_H */

@@ -7,6 +7,7 @@
 #ifndef CHARON_CONFIG_ERRORS_H
 #define CHARON_CONFIG_ERRORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config_errors {
@@ -25,5 +26,21 @@ void config_errors_add(struct config_errors *e, const char *fmt, ...)
 void config_errors_sort(struct config_errors *e);
 
 void config_errors_free(struct config_errors *e);
+
+/* Where a message points; NULL/0 members are left out. */
+struct config_where {
+    const char *file;
+    int line;            /* 0: no line                             */
+    const char *section; /* shown as "[section] "                  */
+    const char *key;     /* shown as "key: "                       */
+    const char *value;   /* with key: shown as key = "value": ...  */
+    bool secret;         /* with key: shown as key = (hidden): ... */
+};
+
+/* Appends "FILE:LINE: [section] key = "value": what" (STYLE.md §2.8);
+ * control bytes of the value are shown as '?', long values cut. */
+void config_errors_at(struct config_errors *e, const struct config_where *w,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* CHARON_CONFIG_ERRORS_H */
