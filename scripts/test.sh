@@ -2,8 +2,8 @@
 # Sets everything up and runs every test, on a fresh Debian 12 as root:
 # installs the packages (scripts/deps.sh), then
 #   autoreconf -fi && ./configure && make && make check
-# then the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
-# (./configure --enable-sanitizers, in _build-san/), then make distcheck.
+# then make distcheck, then the same suite again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (../configure --enable-sanitizers, in _build-san/).
 # Env: SANITIZERS=0 skips the sanitizer pass, DISTCHECK=0 skips distcheck,
 # JOBS=N sets make's parallelism (default: nproc).
 set -euo pipefail
@@ -42,18 +42,20 @@ autoreconf -fi
 make -j"$JOBS"
 run_check "make check" "$top"
 
+if [ "$DISTCHECK" = 1 ]; then
+    make -j"$JOBS" distcheck
+    summary+=("make distcheck: 1 passed, 0 failed")
+fi
+
 if [ "$SANITIZERS" = 1 ]; then
+    # A tree configured in place cannot also be built out of place.
+    make distclean > /dev/null
     rm -rf _build-san && mkdir _build-san
     (cd _build-san && ../configure --enable-sanitizers --enable-silent-rules)
     make -C _build-san -j"$JOBS"
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         run_check "make check (ASan+UBSan)" "$top/_build-san"
-fi
-
-if [ "$DISTCHECK" = 1 ]; then
-    make -j"$JOBS" distcheck
-    summary+=("make distcheck: 1 passed, 0 failed")
 fi
 
 echo

@@ -13,7 +13,8 @@
 
 /*
  * Reads the secret from path, which must be a regular file of the
- * process owner, not readable or writable by group or others.  One
+ * process owner (or any owner when running as root), not readable or
+ * writable by group or others.  One
  * trailing newline (LF or CRLF) is dropped, as editors and `echo` add
  * one.  At least BASE_SECRET_MIN_LEN bytes must remain.  On success *out
  * is heap memory of *out_len bytes the caller wipes and frees.

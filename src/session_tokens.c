@@ -21,8 +21,9 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
                     struct charon_err *err)
 {
     const struct charon_token_plugin *tp = snapshot_token(w->snap);
-    const char *json = json_object_to_json_string_ext(claims,
-                                                      JSON_C_TO_STRING_PLAIN);
+    /* Plain and without "\/": the bytes Charon would sign. */
+    const char *json = json_object_to_json_string_ext(
+        claims, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     int rc;
 
     charon_buf_reset(&w->out);
@@ -134,7 +135,8 @@ session_tokens_create(struct worker *w, const struct policy *p,
     key.user_id = user_id;
     key.type = session_type;
     json_object_object_add(st.session, "lock_version", json_object_new_int(1));
-    blob = json_object_to_json_string_ext(st.session, JSON_C_TO_STRING_PLAIN);
+    blob = json_object_to_json_string_ext(
+        st.session, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, 0, blob,
                     strlen(blob), st.refresh_exp, err);
     if (rc != CHARON_OK)
