@@ -11,7 +11,7 @@ token_issuer = https://it.test
 base_secret_file = $T/secret
 session_store = dummy
 key_cache_dir = $T/keycache
-max_header_bytes = 8192
+max_header_bytes = 16384
 
 [authorizer]
 export_claims = role scope
@@ -42,8 +42,8 @@ PIDS="$PIDS $DPID"
 wait_for_socket "$SOCK" || { cat "$T/daemon.log"; echo "daemon did not start"; exit 1; }
 expect_eq "unix socket is mode 0660" "$(stat -c %a "$SOCK")" "660"
 
-authz() { "$FCGI_REQ" "unix:$SOCK" --role authorizer "$@"; }
-resp() { "$FCGI_REQ" "unix:$SOCK" --role responder "$@"; }
+authz() { "$FCGI_REQ" --role authorizer "$@" "unix:$SOCK"; }
+resp() { "$FCGI_REQ" --role responder "$@" "unix:$SOCK"; }
 
 # --- AUTHORIZER role ---
 out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" -p REQUEST_URI=/private/x)
@@ -72,11 +72,15 @@ check_reason "a not-yet-valid token is refused" "${TOK[future]}" "bearer token n
 check_reason "a refresh token is not an access token" "${TOK[refresh]}" "bearer token claim type invalid"
 check_reason "a token without sub is refused" "${TOK[nosub]}" "bearer token claim sub not found"
 check_reason "a token signed with another key is refused" "${TOK[wrongkey]}" "bearer token signature invalid"
-tampered="${TOK[good]%?}A"; [ "$tampered" = "${TOK[good]}" ] && tampered="${TOK[good]%?}B"
+# Flip the signature's first character: the last one also carries padding
+# bits that base64url decoding ignores (as Charon's does).
+good_sig=${TOK[good]##*.}
+case $good_sig in A*) flip=B ;; *) flip=A ;; esac
+tampered="${TOK[good]%.*}.$flip${good_sig#?}"
 check_reason "a tampered signature is refused" "$tampered" "bearer token signature invalid"
 check_reason "a malformed token is refused" "not.a.jwt" "bearer token signature invalid"
 check_reason "garbage is refused" "%%%" "bearer token signature invalid"
-big=$(head -c 9000 /dev/zero | tr '\0' 'a')
+big=$(head -c 3000 /dev/zero | tr '\0' 'a')
 check_reason "an oversized token is refused" "$big.$big.$big" "bearer token signature invalid"
 
 out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[intsub]}")
@@ -138,19 +142,19 @@ out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/nope)
 expect_contains "an unknown endpoint is 404 JSON" "$out" '"error":"not_found"'
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/authx/check)
 expect_contains "a path outside the prefix is 404" "$out" "Status: 404"
-out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health -p "HTTP_X_BIG=$(head -c 9000 /dev/zero | tr '\0' 'b')")
+out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health -p "HTTP_X_BIG=$(head -c 20000 /dev/zero | tr '\0' 'b')")
 expect_contains "headers over max_header_bytes are 431" "$out" "Status: 431"
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health --body "$(head -c 100000 /dev/zero | tr '\0' 'c')")
 expect_contains "a body nobody reads is drained" "$out" "Status: 200"
-out=$("$FCGI_REQ" "unix:$SOCK" --role responder --keep-conn --repeat 3 -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health)
+out=$("$FCGI_REQ" --role responder --keep-conn --repeat 3 -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health "unix:$SOCK")
 expect_eq "three requests on one kept connection" "$(echo $out)" "200 200 200"
 
 # --- TCP ---
 PORT=$(free_port)
 "$DAEMON" -c "$T/charon.ini" --listen "tcp:127.0.0.1:$PORT" --threads 2 2> "$T/tcp.log" &
 TPID=$!; PIDS="$PIDS $TPID"
-for i in $(seq 1 50); do "$FCGI_REQ" "tcp:127.0.0.1:$PORT" --status-only -p DOCUMENT_URI=/auth/health >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$FCGI_REQ" "tcp:127.0.0.1:$PORT" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}")
+for i in $(seq 1 50); do "$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT" >/dev/null 2>&1 && break; sleep 0.1; done
+out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "tcp:127.0.0.1:$PORT")
 expect_contains "AUTHORIZER over TCP" "$out" "Variable-REMOTE_USER: alice"
 kill -TERM "$TPID"
 wait_for_exit "$TPID" 10 && expect_eq "TCP daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0" || not_ok "TCP daemon exits on SIGTERM"
@@ -161,7 +165,7 @@ if command -v spawn-fcgi >/dev/null; then
         "$DAEMON" -c "$T/charon.ini" --threads 2 > /dev/null 2> "$T/spawn.log"
     SPID=$(cat "$T/spawned.pid"); PIDS="$PIDS $SPID"
     wait_for_socket "$T/spawned.sock"
-    out=$("$FCGI_REQ" "unix:$T/spawned.sock" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}")
+    out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "unix:$T/spawned.sock")
     expect_contains "serves the listening socket on fd 0 (spawn-fcgi)" "$out" "Variable-REMOTE_USER: alice"
     kill -TERM "$SPID"
     for i in $(seq 1 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
@@ -199,7 +203,7 @@ out=$("$DAEMON" -c "$T/charon.ini" < /dev/null 2>&1); st=$?
 expect_eq "no socket and no CGI environment is a usage error" "$st" "64"
 
 # --- SIGTERM with an idle kept connection ---
-"$FCGI_REQ" "unix:$SOCK" --role responder --keep-conn --repeat 1 -p DOCUMENT_URI=/auth/health > /dev/null
+"$FCGI_REQ" --role responder --keep-conn --repeat 1 -p DOCUMENT_URI=/auth/health "unix:$SOCK" > /dev/null
 kill -TERM "$DPID"
 if wait_for_exit "$DPID" 10; then
     expect_eq "SIGTERM: exit status 0" "$EXIT_STATUS" "0"

@@ -47,7 +47,7 @@ out=$("$CTL" check-config -c "$T/charon.ini" 2>&1)
 expect_contains "check-config loads the example by absolute path" "$out" "session store store_example from $T/store_example.so"
 out=$("$CTL" -c "$T/charon.ini" session create --user bob 2>&1)
 expect_contains "a session is created through the example store" "$out" '"lock_version":1'
-printf '\n[store_example]\nmax_sesions = 5\n' >> "$T/charon.ini"
+sed -i 's/^max_sessions = 5/max_sesions = 5/' "$T/charon.ini"
 out=$("$CTL" check-config -c "$T/charon.ini" 2>&1)
 expect_contains "the example's own section is checked by the core" "$out" 'unknown key "max_sesions"'
 out=$(env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET DOCUMENT_URI=/auth/health \
