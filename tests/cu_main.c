@@ -1,12 +1,34 @@
 /* cu_main.c - one CUnit runner for every unit-test program. */
+#define _XOPEN_SOURCE 700
 #include "cu_main.h"
 
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+static char cu_scratch[PATH_MAX];
+
+static int
+cu_remove_one(const char *path, const struct stat *st, int flag,
+              struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Removes the scratch directory, if a test made one. */
+static void
+cu_scratch_remove(void)
+{
+    if (cu_scratch[0] != '\0')
+        nftw(cu_scratch, cu_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 int
 cu_main(const struct cu_suite *suites)
@@ -35,6 +57,7 @@ cu_main(const struct cu_suite *suites)
            CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
            CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed());
     CU_cleanup_registry();
+    cu_scratch_remove();
     return failed == 0 ? 0 : 1;
 
 error:
@@ -46,7 +69,7 @@ error:
 const char *
 cu_scratch_dir(void)
 {
-    static char dir[PATH_MAX];
+    char *dir = cu_scratch;
     const char *tmp;
 
     if (dir[0] != '\0')
@@ -54,7 +77,7 @@ cu_scratch_dir(void)
     tmp = getenv("TMPDIR");
     if (tmp == NULL || tmp[0] == '\0')
         tmp = "/tmp";
-    snprintf(dir, sizeof(dir), "%s/charon-test-XXXXXX", tmp);
+    snprintf(dir, sizeof(cu_scratch), "%s/charon-test-XXXXXX", tmp);
     if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
         abort();
