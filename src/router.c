@@ -1,6 +1,8 @@
 /* router.c - limits, profile selection, AUTHORIZER vs RESPONDER routes. */
 #include "router.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "authorizer.h"
@@ -28,6 +30,32 @@ router_get_only(struct worker *w, const char *method)
     return 0;
 }
 
+/* A declared body over max_body_bytes is refused before anything reads
+ * it (413); a CONTENT_LENGTH that is not a number is a bad request. */
+static int
+router_body_ok(struct worker *w, const struct request *req)
+{
+    const char *cl = request_param(req, "CONTENT_LENGTH");
+    unsigned long long n;
+    char *end;
+
+    if (cl == NULL || cl[0] == '\0')
+        return 1;
+    errno = 0;
+    n = strtoull(cl, &end, 10);
+    if (*end != '\0' || cl[0] < '0' || cl[0] > '9' || errno != 0) {
+        http_reply_json_error(&w->reply, 400, "invalid_request",
+                              "CONTENT_LENGTH is not a number");
+        return 0;
+    }
+    if (n > w->snap->cfg->charon.max_body_bytes) {
+        http_reply_json_error(&w->reply, 413, "payload_too_large",
+                              "request body too large");
+        return 0;
+    }
+    return 1;
+}
+
 static void
 router_responder(struct worker *w, const struct policy *p,
                  struct request *req)
@@ -52,8 +80,12 @@ router_responder(struct worker *w, const struct policy *p,
         return;
     }
     sub = path + plen;
+    /* nginx's auth_request passes the protected request's CONTENT_LENGTH
+     * (with fastcgi_params) but never its body: /check ignores both. */
     if (strcmp(sub, "/check") == 0) {
         endpoint_check(w, p, req);
+    } else if (!router_body_ok(w, req)) {
+        return;
     } else if (strcmp(sub, "/jwks.json") == 0) {
         if (router_get_only(w, method))
             endpoint_jwks(w);
@@ -86,6 +118,7 @@ router_handle(struct worker *w, struct request *req)
                               "unknown profile");
         return;
     }
+    /* An authorizer never reads a body (none is sent by spec). */
     if (req->role == REQUEST_AUTHORIZER)
         authorizer_handle(w, p, req);
     else

@@ -145,7 +145,15 @@ expect_contains "a path outside the prefix is 404" "$out" "Status: 404"
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health -p "HTTP_X_BIG=$(head -c 20000 /dev/zero | tr '\0' 'b')")
 expect_contains "headers over max_header_bytes are 431" "$out" "Status: 431"
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health --body "$(head -c 100000 /dev/zero | tr '\0' 'c')")
-expect_contains "a body nobody reads is drained" "$out" "Status: 200"
+expect_contains "an undeclared body nobody reads is drained" "$out" "Status: 200"
+out=$(resp -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/health -p CONTENT_LENGTH=70000 --body "$(head -c 70000 /dev/zero | tr '\0' 'c')")
+expect_contains "a body over max_body_bytes is 413" "$out" "Status: 413"
+out=$(check -p REQUEST_METHOD=POST -p CONTENT_LENGTH=70000 -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}")
+expect_contains "/check ignores the protected request's CONTENT_LENGTH" "$out" "Status: 200"
+out=$(resp -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/jwks.json -p CONTENT_LENGTH=12x)
+expect_contains "a CONTENT_LENGTH that is not a number is 400" "$out" "Status: 400"
+out=$(authz -p CONTENT_LENGTH=999999999 -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}")
+expect_contains "an authorizer ignores CONTENT_LENGTH (lighttpd/nginx duplicates)" "$out" "Status: 200"
 out=$("$FCGI_REQ" --role responder --keep-conn --repeat 3 -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health "unix:$SOCK")
 expect_eq "three requests on one kept connection" "$(echo $out)" "200 200 200"
 
