@@ -64,7 +64,12 @@ authorizer_export(struct http_reply *reply, const struct policy *p,
             continue;
         }
         if (text == NULL)
-            text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+            text = json_object_to_json_string_ext(
+                v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (text == NULL) {             /* out of memory */
+            reply->failed = 1;
+            continue;
+        }
         snprintf(name, sizeof(name), "%s%s", as_variables ? "Variable-" : "",
                  as_variables ? e->variable : e->header);
         http_reply_header(reply, name, text);

@@ -13,6 +13,7 @@ endpoint_health(struct worker *w)
     struct charon_err err;
     int rc;
 
+    charon_err_clear(&err);
     rc = sp->health(w->snap->store.instance, w->store_ts, &err);
     if (rc != CHARON_OK) {
         log_msg(CHARON_LOG_WARN, "%s: health: %s",

@@ -1,12 +1,20 @@
 /* fcgi_loop.c - libfcgi worker threads and graceful shutdown. */
+#define _GNU_SOURCE   /* pthread_timedjoin_np */
 #include "fcgi_loop.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fastcgi.h>
 #include <fcgiapp.h>
@@ -27,16 +35,22 @@ struct fcgi_thread {
     struct fcgi_loop *loop;
     pthread_t tid;
     int started;
-    atomic_int busy;           /* 1 while a request is being answered  */
-    atomic_int conn_fd;        /* connection of the last request, or -1 */
+    atomic_int busy;           /* 1 while a request is being answered   */
+    atomic_int kept_fd;        /* idle kept connection, or -1           */
 };
 
 struct fcgi_loop {
     const struct snapshot *snap;
     int listen_fd;
+    int wake_fd;               /* eventfd: readable once stopping       */
     atomic_int stopping;
     struct fcgi_thread *threads;
     unsigned nthreads;
+    /* Start-up: every thread reports whether its worker_init worked. */
+    pthread_mutex_t start_lock;
+    pthread_cond_t start_cond;
+    unsigned start_done;
+    unsigned start_failed;
 };
 
 static ssize_t
@@ -69,6 +83,36 @@ fcgi_loop_serve(struct worker *w, FCGX_Request *fr)
         FCGX_PutStr((const char *)w->out.data, (int)w->out.len, fr->out);
 }
 
+static void
+fcgi_loop_report_start(struct fcgi_loop *loop, int failed)
+{
+    pthread_mutex_lock(&loop->start_lock);
+    loop->start_done++;
+    loop->start_failed += failed ? 1u : 0u;
+    pthread_cond_signal(&loop->start_cond);
+    pthread_mutex_unlock(&loop->start_lock);
+}
+
+/*
+ * Waits until the listening socket has a connection or the loop stops.
+ * The socket is non-blocking, so a connection another thread took first
+ * only makes FCGX_Accept_r return -EAGAIN, and we come back here.
+ */
+static int
+fcgi_loop_wait(struct fcgi_loop *loop)
+{
+    struct pollfd pfd[2];
+
+    pfd[0].fd = loop->listen_fd;
+    pfd[0].events = POLLIN;
+    pfd[1].fd = loop->wake_fd;
+    pfd[1].events = POLLIN;
+    while (poll(pfd, 2, -1) < 0)
+        if (errno != EINTR)
+            return -1;
+    return atomic_load(&loop->stopping) ? -1 : 0;
+}
+
 static void *
 fcgi_loop_thread(void *arg)
 {
@@ -77,55 +121,139 @@ fcgi_loop_thread(void *arg)
     struct charon_err err;
     struct worker w;
     FCGX_Request fr;
+    unsigned errors = 0;
+    int rc;
 
     if (worker_init(&w, loop->snap, &err) != CHARON_OK) {
         log_msg(CHARON_LOG_ERR, "worker thread: %s", err.msg);
+        fcgi_loop_report_start(loop, 1);
         return NULL;
     }
     if (FCGX_InitRequest(&fr, loop->listen_fd, 0) != 0) {
         log_msg(CHARON_LOG_ERR, "FCGX_InitRequest failed");
         worker_fini(&w);
+        fcgi_loop_report_start(loop, 1);
         return NULL;
     }
+    fcgi_loop_report_start(loop, 0);
     for (;;) {
-        if (FCGX_Accept_r(&fr) < 0)
+        /* No kept connection: wait for a new one (or the stop). */
+        if (fr.ipcFd < 0 && fcgi_loop_wait(loop) < 0)
             break;
+        rc = FCGX_Accept_r(&fr);
+        if (rc < 0) {
+            if (atomic_load(&loop->stopping))
+                break;
+            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+                continue;
+            /* EMFILE and friends: say so now and then, and go on. */
+            if (errors++ % 1000 == 0)
+                log_msg(CHARON_LOG_WARN, "accepting a connection: %s",
+                        strerror(-rc));
+            usleep(10000);
+            continue;
+        }
         atomic_store(&t->busy, 1);
-        atomic_store(&t->conn_fd, fr.ipcFd);
         fcgi_loop_serve(&w, &fr);
         FCGX_Finish_r(&fr);
+        /* ipcFd is still open only when the web server keeps it. */
+        atomic_store(&t->kept_fd, fr.ipcFd);
         atomic_store(&t->busy, 0);
-        /* Paired with the main thread: it sets stopping, then looks at
+        /* Paired with fcgi_loop_stop: it sets stopping, then looks at
          * busy; we clear busy, then look at stopping.  One of us sees the
          * other, so a kept connection never outlives the shutdown. */
         if (atomic_load(&loop->stopping))
             break;
     }
-    atomic_store(&t->conn_fd, -1);
+    atomic_store(&t->kept_fd, -1);
     FCGX_Free(&fr, 1);
     worker_fini(&w);
     return NULL;
 }
 
+/* Closes the idle kept connections, which block their threads in read. */
 static void
-fcgi_loop_stop(struct fcgi_loop *loop)
+fcgi_loop_close_idle(struct fcgi_loop *loop)
 {
     unsigned i;
     int fd;
 
-    atomic_store(&loop->stopping, 1);
-    FCGX_ShutdownPending();
-    /* Wakes every thread blocked in accept(). */
-    shutdown(loop->listen_fd, SHUT_RDWR);
-    /* Wakes threads parked on an idle kept connection; a busy thread
-     * finishes its request and then sees stopping. */
     for (i = 0; i < loop->nthreads; i++) {
-        if (atomic_load(&loop->threads[i].busy))
+        if (!loop->threads[i].started || atomic_load(&loop->threads[i].busy))
             continue;
-        fd = atomic_load(&loop->threads[i].conn_fd);
+        fd = atomic_load(&loop->threads[i].kept_fd);
         if (fd >= 0)
             shutdown(fd, SHUT_RDWR);
     }
+}
+
+static void
+fcgi_loop_stop(struct fcgi_loop *loop)
+{
+    uint64_t one = 1;
+    struct timespec ts;
+    unsigned i;
+
+    atomic_store(&loop->stopping, 1);
+    FCGX_ShutdownPending();
+    /* Wakes every thread waiting for a connection; the listening socket
+     * itself is left alone (it may be shared, e.g. spawn-fcgi -F N). */
+    if (write(loop->wake_fd, &one, sizeof(one)) < 0)
+        log_msg(CHARON_LOG_ERR, "waking worker threads: %m");
+    fcgi_loop_close_idle(loop);
+    for (i = 0; i < loop->nthreads; i++) {
+        if (!loop->threads[i].started)
+            continue;
+        /* A thread between its request and its next read may have been
+         * missed above: look again until it is gone. */
+        for (;;) {
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (pthread_timedjoin_np(loop->threads[i].tid, NULL, &ts) == 0)
+                break;
+            fcgi_loop_close_idle(loop);
+        }
+        loop->threads[i].started = 0;
+    }
+}
+
+static int
+fcgi_loop_start(struct fcgi_loop *loop, struct charon_err *err)
+{
+    pthread_attr_t attr;
+    unsigned i, started = 0;
+    int rc = CHARON_OK;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, FCGI_LOOP_STACK_SIZE);
+    for (i = 0; i < loop->nthreads; i++) {
+        loop->threads[i].loop = loop;
+        atomic_init(&loop->threads[i].busy, 0);
+        atomic_init(&loop->threads[i].kept_fd, -1);
+        if (pthread_create(&loop->threads[i].tid, &attr, fcgi_loop_thread,
+                           &loop->threads[i]) != 0) {
+            rc = charon_err_set(err, CHARON_ENOMEM,
+                                "cannot start worker thread %u of %u", i + 1,
+                                loop->nthreads);
+            break;
+        }
+        loop->threads[i].started = 1;
+        started++;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_mutex_lock(&loop->start_lock);
+    while (loop->start_done < started)
+        pthread_cond_wait(&loop->start_cond, &loop->start_lock);
+    if (rc == CHARON_OK && loop->start_failed > 0)
+        rc = charon_err_set(err, CHARON_EIO,
+                            "%u of %u worker threads could not start",
+                            loop->start_failed, loop->nthreads);
+    pthread_mutex_unlock(&loop->start_lock);
+    return rc;
 }
 
 int
@@ -133,54 +261,47 @@ fcgi_loop_run(const struct snapshot *snap, int listen_fd, unsigned threads,
               struct charon_err *err)
 {
     struct fcgi_loop loop;
-    pthread_attr_t attr;
-    unsigned i;
-    int sig, rc = CHARON_OK;
+    int sig, flags, rc;
 
     memset(&loop, 0, sizeof(loop));
     loop.snap = snap;
     loop.listen_fd = listen_fd;
     loop.nthreads = threads;
     atomic_init(&loop.stopping, 0);
+    pthread_mutex_init(&loop.start_lock, NULL);
+    pthread_cond_init(&loop.start_cond, NULL);
+    flags = fcntl(listen_fd, F_GETFL);
+    if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return charon_err_set(err, CHARON_EIO, "listening socket: %m");
     if (FCGX_Init() != 0)
         return charon_err_set(err, CHARON_EIO, "FCGX_Init failed");
+    loop.wake_fd = eventfd(0, EFD_CLOEXEC);
     loop.threads = calloc(threads, sizeof(*loop.threads));
-    if (loop.threads == NULL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, FCGI_LOOP_STACK_SIZE);
-    for (i = 0; i < threads; i++) {
-        loop.threads[i].loop = &loop;
-        atomic_init(&loop.threads[i].busy, 0);
-        atomic_init(&loop.threads[i].conn_fd, -1);
-        if (pthread_create(&loop.threads[i].tid, &attr, fcgi_loop_thread,
-                           &loop.threads[i]) != 0) {
-            rc = charon_err_set(err, CHARON_ENOMEM,
-                                "cannot start worker thread %u of %u", i + 1,
-                                threads);
-            break;
-        }
-        loop.threads[i].started = 1;
+    if (loop.wake_fd < 0 || loop.threads == NULL) {
+        rc = charon_err_set(err, CHARON_ENOMEM, "cannot set up %u threads",
+                            threads);
+        goto out;
     }
-    pthread_attr_destroy(&attr);
+    rc = fcgi_loop_start(&loop, err);
     if (rc == CHARON_OK) {
         log_msg(CHARON_LOG_INFO, "serving with %u threads", threads);
         for (;;) {
             sig = signals_wait();
-            if (sig == SIGHUP) {
-                log_msg(CHARON_LOG_WARN, "SIGHUP: this version reloads "
-                        "nothing; restart to apply a new configuration");
-                continue;
-            }
-            log_msg(CHARON_LOG_INFO, "signal %d: finishing requests in "
-                    "progress, then exiting", sig);
-            break;
+            if (sig == SIGTERM || sig == SIGINT)
+                break;
+            log_msg(CHARON_LOG_WARN, "signal %d ignored: this version "
+                    "reloads nothing; restart to apply a new configuration",
+                    sig);
         }
+        log_msg(CHARON_LOG_INFO, "signal %d: finishing requests in "
+                "progress, then exiting", sig);
     }
     fcgi_loop_stop(&loop);
-    for (i = 0; i < threads; i++)
-        if (loop.threads[i].started)
-            pthread_join(loop.threads[i].tid, NULL);
+out:
     free(loop.threads);
+    if (loop.wake_fd >= 0)
+        close(loop.wake_fd);
+    pthread_cond_destroy(&loop.start_cond);
+    pthread_mutex_destroy(&loop.start_lock);
     return rc;
 }

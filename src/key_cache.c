@@ -19,8 +19,7 @@
 #define KEY_CACHE_MAX_KEY 64
 
 static int
-key_cache_name(const char *dir, const unsigned char *secret,
-               size_t secret_len, const char *salt, unsigned iterations,
+key_cache_name(const char *dir, const char *salt, unsigned iterations,
                size_t len, char *path, size_t path_len,
                struct charon_err *err)
 {
@@ -36,8 +35,6 @@ key_cache_name(const char *dir, const unsigned char *secret,
     n = snprintf(num, sizeof(num), "%u/%zu", iterations, len);
     if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, KEY_CACHE_TAG, sizeof(KEY_CACHE_TAG)) != 1 ||
-        EVP_DigestUpdate(ctx, secret, secret_len) != 1 ||
-        EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
         EVP_DigestUpdate(ctx, salt, strlen(salt) + 1) != 1 ||
         EVP_DigestUpdate(ctx, num, (size_t)n) != 1 ||
         EVP_DigestFinal_ex(ctx, md, NULL) != 1) {
@@ -88,9 +85,9 @@ key_cache_dir_ok(const char *dir, struct charon_err *err)
                               "%s belongs to uid %u, not to this process "
                               "(uid %u); not used", dir, (unsigned)st.st_uid,
                               (unsigned)geteuid());
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
         return charon_err_set(err, CHARON_ECONFIG,
-                              "%s is writable by group or others (mode "
+                              "%s is open to group or others (mode "
                               "%04o); run chmod 700 %s", dir,
                               (unsigned)(st.st_mode & 07777), dir);
     return CHARON_OK;
@@ -113,8 +110,8 @@ key_cache_load(const char *dir, const unsigned char *secret,
     rc = key_cache_dir_ok(dir, err);
     if (rc != CHARON_OK)
         return rc;
-    rc = key_cache_name(dir, secret, secret_len, salt, iterations, len, path,
-                        sizeof(path), err);
+    rc = key_cache_name(dir, salt, iterations, len, path, sizeof(path),
+                        err);
     if (rc != CHARON_OK)
         return rc;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -166,8 +163,8 @@ key_cache_store(const char *dir, const unsigned char *secret,
     rc = key_cache_dir_ok(dir, err);
     if (rc != CHARON_OK)
         return rc;
-    rc = key_cache_name(dir, secret, secret_len, salt, iterations, len, path,
-                        sizeof(path), err);
+    rc = key_cache_name(dir, salt, iterations, len, path, sizeof(path),
+                        err);
     if (rc != CHARON_OK)
         return rc;
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir) >=

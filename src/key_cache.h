@@ -4,12 +4,13 @@
  * once, not on every request.
  *
  * Layout: one file per derived key in the cache directory, named by
- * SHA-256 over (a version tag, the secret, the salt, the iteration count
- * and the length), so a changed secret or salt never finds an old file.
- * The file holds the key followed by a 16-byte check (HMAC-SHA256 keyed
- * with the secret over the key), so a damaged file is re-derived, not
- * trusted.  The directory must belong to the process owner and not be
- * group/other-writable; it is created 0700 if missing.  Files are 0600,
+ * SHA-256 over (a version tag, the salt, the iteration count and the
+ * length) -- not the secret, so that a file name offers no cheap test of
+ * a guessed secret.  The file holds the key followed by a 16-byte check
+ * (HMAC-SHA256 keyed with the secret over the key): a file written under
+ * another secret, or damaged, fails the check and is derived again and
+ * replaced, never trusted.  The directory must belong to the process
+ * owner with no group/other access (0700); it is created so if missing.  Files are 0600,
  * written to a temporary name and renamed into place.  The cache holds
  * secret material: it is as sensitive as the base secret file.
  */

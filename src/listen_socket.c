@@ -93,7 +93,8 @@ listen_socket_unix(const char *path, const char *group, int *out,
         close(fd);
         return rc;
     }
-    if (grp != NULL && chown(path, (uid_t)-1, grp->gr_gid) < 0) {
+    /* lchown: never follow a link someone swapped in after bind(). */
+    if (grp != NULL && lchown(path, (uid_t)-1, grp->gr_gid) < 0) {
         rc = charon_err_set(err, CHARON_ECONFIG,
                             "give %s to group %s: %m (this user must be a "
                             "member of %s)", path, group, group);
@@ -101,7 +102,7 @@ listen_socket_unix(const char *path, const char *group, int *out,
         unlink(path);
         return rc;
     }
-    if (chmod(path, 0660) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+    if (listen(fd, LISTEN_BACKLOG) < 0) {
         rc = charon_err_set(err, CHARON_EIO, "set up %s: %m", path);
         close(fd);
         unlink(path);

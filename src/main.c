@@ -156,8 +156,18 @@ main(int argc, char **argv)
                 "lighttpd), or run me as a CGI program\n");
         return EXIT_USAGE;
     }
-    /* Before any thread exists, so every thread inherits the mask. */
-    signals_block();
+    /* Before any thread exists, so every thread inherits the mask.  A
+     * CGI process keeps default signals: the web server's SIGTERM on a
+     * timeout must end it. */
+    if (fastcgi) {
+        signals_block();
+    } else {
+        /* The environment comes from the web server (even .htaccess
+         * SetEnv): it must not choose which code gets loaded. */
+        unsetenv("CHARON_PLUGIN_PATH");
+    }
+    /* Until the config says otherwise; a CGI request logs only trouble. */
+    log_init("charon-fcgi", 0, fastcgi ? CHARON_LOG_INFO : CHARON_LOG_WARN);
     if (snapshot_load(o.config, &snap, &errs) != CHARON_OK) {
         config_errors_sort(&errs);
         for (i = 0; i < errs.n; i++)

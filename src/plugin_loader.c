@@ -1,4 +1,5 @@
 /* plugin_loader.c - dlopen, ABI check, kind check. */
+#define _GNU_SOURCE   /* secure_getenv */
 #include "plugin_loader.h"
 
 #include <dlfcn.h>
@@ -6,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <charon/cred.h>
+#include <charon/store.h>
+#include <charon/token.h>
 
 const char *
 plugin_loader_kind_name(uint32_t kind)
@@ -37,7 +42,7 @@ plugin_loader_resolve(const char *prefix, const char *name,
                       const char *plugin_dir, char *path, size_t path_len,
                       struct charon_err *err)
 {
-    const char *env = getenv("CHARON_PLUGIN_PATH");
+    const char *env = secure_getenv("CHARON_PLUGIN_PATH");
     const char *dir, *end;
     size_t dlen;
     int n;
@@ -73,6 +78,33 @@ plugin_loader_resolve(const char *prefix, const char *name,
                               path, env != NULL ? " (nor in $CHARON_PLUGIN_PATH)"
                                                 : "");
     return CHARON_OK;
+}
+
+/* Every operation of the kind is present: a NULL one would crash on the
+ * first request that needs it. */
+static int
+plugin_loader_ops_present(const struct charon_plugin_header *hdr)
+{
+    const struct charon_token_plugin *tp;
+    const struct charon_store_plugin *sp;
+    const struct charon_cred_plugin *cp;
+
+    switch (hdr->kind) {
+    case CHARON_PLUGIN_TOKEN:
+        tp = (const struct charon_token_plugin *)hdr;
+        return tp->sign != NULL && tp->verify != NULL &&
+               tp->public_jwks != NULL;
+    case CHARON_PLUGIN_STORE:
+        sp = (const struct charon_store_plugin *)hdr;
+        return sp->get != NULL && sp->get_all != NULL &&
+               sp->upsert != NULL && sp->delete_one != NULL &&
+               sp->delete_all != NULL && sp->health != NULL;
+    case CHARON_PLUGIN_CRED:
+        cp = (const struct charon_cred_plugin *)hdr;
+        return cp->check != NULL;
+    default:
+        return 0;
+    }
 }
 
 int
@@ -114,10 +146,10 @@ plugin_loader_open(const char *path, enum charon_plugin_kind kind,
         goto fail;
     }
     if (hdr->name == NULL || hdr->create == NULL || hdr->destroy == NULL ||
-        hdr->options == NULL) {
+        hdr->options == NULL || !plugin_loader_ops_present(hdr)) {
         rc = charon_err_set(err, CHARON_ECONFIG,
-                            "%s: plugin header lacks name, options, create "
-                            "or destroy", path);
+                            "%s: plugin descriptor lacks a required function "
+                            "or its name/options", path);
         goto fail;
     }
     out->dl = dl;

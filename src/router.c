@@ -97,6 +97,30 @@ router_responder(struct worker *w, const struct policy *p,
     }
 }
 
+/* Oversized params: 431, except on /check, whose answer nginx's
+ * auth_request turns into a 500 unless it is 2xx, 401 or 403. */
+static void
+router_too_large(struct worker *w, const struct request *req)
+{
+    const char *prefix = w->snap->cfg->endpoints.prefix;
+    char buf[2048];
+    const char *path;
+    size_t plen = strlen(prefix);
+
+    path = request_route_path(req, buf, sizeof(buf));
+    if (req->role == REQUEST_RESPONDER && path != NULL &&
+        strncmp(path, prefix, plen) == 0 && strcmp(path + plen, "/check") == 0) {
+        http_reply_header(&w->reply, "WWW-Authenticate",
+                          "Bearer error=\"invalid_request\", "
+                          "error_description=\"request headers too large\"");
+        http_reply_json_error(&w->reply, 401, "invalid_request",
+                              "request headers too large");
+        return;
+    }
+    http_reply_json_error(&w->reply, 431, "invalid_request",
+                          "request headers too large");
+}
+
 void
 router_handle(struct worker *w, struct request *req)
 {
@@ -105,8 +129,7 @@ router_handle(struct worker *w, struct request *req)
 
     http_reply_reset(&w->reply);
     if (request_params_size(req) > w->snap->cfg->charon.max_header_bytes) {
-        http_reply_json_error(&w->reply, 431, "invalid_request",
-                              "request headers too large");
+        router_too_large(w, req);
         return;
     }
     profile = request_param(req, "CHARON_PROFILE");

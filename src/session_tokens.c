@@ -26,6 +26,8 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
         claims, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     int rc;
 
+    if (json == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     charon_buf_reset(&w->out);
     rc = tp->sign(w->snap->token.instance, w->token_ts, json, strlen(json),
                   &w->out, err);
@@ -137,6 +139,8 @@ session_tokens_create(struct worker *w, const struct policy *p,
     json_object_object_add(st.session, "lock_version", json_object_new_int(1));
     blob = json_object_to_json_string_ext(
         st.session, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (blob == NULL)
+        goto fail;
     rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, 0, blob,
                     strlen(blob), st.refresh_exp, err);
     if (rc != CHARON_OK)

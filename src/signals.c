@@ -12,6 +12,10 @@ signals_set(sigset_t *set)
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGHUP);
+    /* libfcgi's own SIGUSR1 handler would set its shutdown flag and end
+     * every worker thread while the process lives on (logrotate sends
+     * USR1): taken here and ignored instead. */
+    sigaddset(set, SIGUSR1);
 }
 
 void

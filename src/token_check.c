@@ -33,14 +33,19 @@ token_check_time_claim(json_object *payload, const char *name, int64_t *out,
         snprintf(reason, reason_len, "bearer token claim %s not found", name);
         return CHARON_ETOKEN;
     }
-    if (!json_object_is_type(v, json_type_int) &&
-        !json_object_is_type(v, json_type_double)) {
-        snprintf(reason, reason_len, "bearer token claim %s invalid", name);
-        return CHARON_ETOKEN;
+    if (json_object_is_type(v, json_type_int)) {
+        *out = json_object_get_int64(v);
+        return CHARON_OK;
     }
-    *out = json_object_is_type(v, json_type_int) ?
-           json_object_get_int64(v) : (int64_t)json_object_get_double(v);
-    return CHARON_OK;
+    /* A double outside ±1e15 s (or NaN) has no sane time and would be
+     * undefined behaviour to convert. */
+    if (json_object_is_type(v, json_type_double) &&
+        json_object_get_double(v) > -1e15 && json_object_get_double(v) < 1e15) {
+        *out = (int64_t)json_object_get_double(v);
+        return CHARON_OK;
+    }
+    snprintf(reason, reason_len, "bearer token claim %s invalid", name);
+    return CHARON_ETOKEN;
 }
 
 int
@@ -56,7 +61,7 @@ token_check_verify(struct worker *w, const char *token, size_t len,
     int rc;
 
     charon_buf_reset(&w->payload);
-    err.msg[0] = '\0';
+    charon_err_clear(&err);
     rc = tp->verify(w->snap->token.instance, w->token_ts, token, len,
                     &w->payload, &err);
     if (rc != CHARON_OK) {
@@ -80,13 +85,15 @@ token_check_verify(struct worker *w, const char *token, size_t len,
         return CHARON_ETOKEN;
     }
     rc = token_check_time_claim(obj, "nbf", &nbf, reason, reason_len);
-    if (rc == CHARON_OK && now < nbf - clock_skew) {
+    /* now >= nbf - skew and now < exp + skew, written so that no
+     * claim value can overflow the sum (now and skew are small). */
+    if (rc == CHARON_OK && nbf > now + clock_skew) {
         snprintf(reason, reason_len, "bearer token not yet valid");
         rc = CHARON_ETOKEN;
     }
     if (rc == CHARON_OK)
         rc = token_check_time_claim(obj, "exp", &exp, reason, reason_len);
-    if (rc == CHARON_OK && !(now < exp + clock_skew)) {
+    if (rc == CHARON_OK && exp <= now - clock_skew) {
         snprintf(reason, reason_len, "bearer token expired");
         rc = CHARON_ETOKEN;
     }
@@ -133,6 +140,26 @@ token_check_string_claim(json_object *payload, const char *name)
     return json_object_get_string(v);
 }
 
+static int
+token_check_issuer(json_object *payload, const char *issuer,
+                   struct token_check *tc)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(payload, "iss", &v)) {
+        token_check_fail(tc, 401, "invalid_token",
+                         "bearer token claim iss not found");
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string) ||
+        strcmp(json_object_get_string(v), issuer) != 0) {
+        token_check_fail(tc, 401, "invalid_token",
+                         "bearer token claim iss invalid");
+        return 0;
+    }
+    return 1;
+}
+
 static void
 token_check_session(struct worker *w, struct token_check *tc)
 {
@@ -145,6 +172,7 @@ token_check_session(struct worker *w, struct token_check *tc)
     key.session_id = tc->session_id;
     key.user_id = tc->user_id;
     key.type = tc->session_type;
+    charon_err_clear(&err);
     charon_buf_reset(&w->out);
     rc = sp->get(w->snap->store.instance, w->store_ts, &key, &w->out, &lock,
                  &err);
@@ -206,6 +234,10 @@ token_check_access(struct worker *w, const struct policy *p,
                              : "bearer token claim type not found");
         return;
     }
+    /* Each profile may have its own issuer; a token of another site
+     * (same keys, same user ids) must not pass here. */
+    if (!token_check_issuer(tc->payload, p->charon->token_issuer, tc))
+        return;
     tc->user_id = token_check_user_id(tc->payload, tc->user_id_buf,
                                       sizeof(tc->user_id_buf));
     if (tc->user_id == NULL || tc->user_id[0] == '\0') {

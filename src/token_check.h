@@ -1,8 +1,9 @@
 /*
  * token_check.h - the access-token pipeline shared by the AUTHORIZER role
  * and GET {prefix}/check, in Charon's order: Authorization header, access
- * cookie, signature, nbf, exp, type == "access", claim rules, and with
- * require_session the session in the store.
+ * cookie, signature, nbf, exp, type == "access", then (charon-fcgi) iss ==
+ * the profile's token_issuer, claim rules, and with require_session the
+ * session in the store.
  */
 #ifndef CHARON_TOKEN_CHECK_H
 #define CHARON_TOKEN_CHECK_H

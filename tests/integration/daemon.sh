@@ -12,13 +12,23 @@ base_secret_file = $T/secret
 session_store = dummy
 key_cache_dir = $T/keycache
 max_header_bytes = 16384
+; Nothing here: plugins come from CHARON_PLUGIN_PATH (or, for CGI, by path),
+; never from an installed copy.
+plugin_dir = $T/no-plugins-here
 
 [authorizer]
 export_claims = role scope
 
 [profile shop]
 claim_equals.role = admin
+
+[profile blog]
+token_issuer = https://blog.test
 INI
+# CGI ignores CHARON_PLUGIN_PATH (the web server sets the environment):
+# name the plugins by absolute path there.
+sed "s|^session_store = dummy|session_store = $BUILD/plugins/store_dummy/.libs/store_dummy.so\ntoken_factory = $BUILD/plugins/token_jwt/.libs/token_jwt.so|" \
+    "$T/charon.ini" > "$T/cgi.ini"
 
 mapfile -t MINTED < <("$PY" "$SRC/tests/integration/mint.py" "$T/secret" \
     'good={"role":"admin","scope":["read","write"]}' \
@@ -29,10 +39,13 @@ mapfile -t MINTED < <("$PY" "$SRC/tests/integration/mint.py" "$T/secret" \
     'nosub={"sub":null}' \
     'wrongkey={"_key":"wrong"}' \
     'inject={"role":"admin\r\nSet-Cookie: x=1"}' \
-    'intsub={"sub":42}')
+    'intsub={"sub":42}' \
+    'otheriss={"iss":"https://other.test"}' \
+    'noiss={"iss":null}' \
+    'blog={"iss":"https://blog.test"}')
 declare -A TOK
 for line in "${MINTED[@]}"; do TOK[${line%% *}]=${line#* }; done
-[ "${#TOK[@]}" -eq 9 ] || { echo "minting failed"; exit 1; }
+[ "${#TOK[@]}" -eq 12 ] || { echo "minting failed"; exit 1; }
 
 SOCK=$T/charon.sock
 "$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 4 \
@@ -82,6 +95,15 @@ check_reason "a malformed token is refused" "not.a.jwt" "bearer token signature 
 check_reason "garbage is refused" "%%%" "bearer token signature invalid"
 big=$(head -c 3000 /dev/zero | tr '\0' 'a')
 check_reason "an oversized token is refused" "$big.$big.$big" "bearer token signature invalid"
+
+check_reason "a token of another issuer is refused" "${TOK[otheriss]}" "bearer token claim iss invalid"
+check_reason "a token without iss is refused" "${TOK[noiss]}" "bearer token claim iss not found"
+out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[blog]}" -p CHARON_PROFILE=blog)
+expect_contains "a profile's own issuer is accepted there" "$out" "Status: 200"
+out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" -p CHARON_PROFILE=blog)
+expect_contains "the base site's token does not pass another profile's issuer" "$out" "bearer token claim iss invalid"
+out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[blog]}")
+expect_contains "a profile's token does not pass the base site" "$out" "Status: 401"
 
 out=$(authz -p "HTTP_AUTHORIZATION=Bearer ${TOK[intsub]}")
 expect_contains "an integer sub becomes REMOTE_USER text" "$out" "Variable-REMOTE_USER: 42"
@@ -144,6 +166,8 @@ out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/authx/check)
 expect_contains "a path outside the prefix is 404" "$out" "Status: 404"
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health -p "HTTP_X_BIG=$(head -c 20000 /dev/zero | tr '\0' 'b')")
 expect_contains "headers over max_header_bytes are 431" "$out" "Status: 431"
+out=$(check -p REQUEST_METHOD=GET -p "HTTP_X_BIG=$(head -c 20000 /dev/zero | tr '\0' 'b')")
+expect_contains "oversized headers on /check are 401 (nginx allows 2xx/401/403 only)" "$out" "Status: 401"
 out=$(resp -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/health --body "$(head -c 100000 /dev/zero | tr '\0' 'c')")
 expect_contains "an undeclared body nobody reads is drained" "$out" "Status: 200"
 out=$(resp -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/health -p CONTENT_LENGTH=70000 --body "$(head -c 70000 /dev/zero | tr '\0' 'c')")
@@ -184,16 +208,19 @@ fi
 
 # --- CGI ---
 cgi() {
-    env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET CHARON_PLUGIN_PATH="$CHARON_PLUGIN_PATH" "$@" \
-        "$DAEMON" -c "$T/charon.ini" < /dev/null 2>> "$T/cgi.log"
+    env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET "$@" \
+        "$DAEMON" -c "$T/cgi.ini" < /dev/null 2>> "$T/cgi.log"
 }
 out=$(cgi DOCUMENT_URI=/auth/check "HTTP_AUTHORIZATION=Bearer ${TOK[good]}")
 expect_contains "CGI: /auth/check allows" "$out" "X-Charon-User-Id: alice"
 out=$(cgi SCRIPT_NAME=/auth PATH_INFO=/check)
 expect_contains "CGI: no token is 401" "$out" "Status: 401"
 out=$(echo -n 'body' | env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST CONTENT_LENGTH=4 \
-      DOCUMENT_URI=/auth/health CHARON_PLUGIN_PATH="$CHARON_PLUGIN_PATH" "$DAEMON" -c "$T/charon.ini" 2>>"$T/cgi.log")
+      DOCUMENT_URI=/auth/health "$DAEMON" -c "$T/cgi.ini" 2>>"$T/cgi.log")
 expect_contains "CGI: POST /auth/health is 405" "$out" "Status: 405"
+out=$(env -i GATEWAY_INTERFACE=CGI/1.1 DOCUMENT_URI=/auth/health CHARON_PLUGIN_PATH="$CHARON_PLUGIN_PATH" \
+      "$DAEMON" -c "$T/charon.ini" 2>&1 < /dev/null)
+expect_contains "CGI ignores CHARON_PLUGIN_PATH from the web server" "$out" "Status: 500"
 n=$(ls "$T/keycache" | wc -l)
 expect_eq "CGI requests reuse one cached derived key" "$n" "1"
 

@@ -38,6 +38,7 @@ cat > "$T/charon.ini" <<INI
 token_issuer = https://example.test
 base_secret_file = $T/secret
 session_store = $T/store_example.so
+token_factory = $BUILD/plugins/token_jwt/.libs/token_jwt.so
 key_cache_dir = $T/keycache
 
 [store_example]

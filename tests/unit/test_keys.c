@@ -162,7 +162,7 @@ test_group_writable_cache_dir_is_not_used(void)
     chmod(dir, 0770);
     CU_ASSERT_NOT_EQUAL(CHARON_OK, key_cache_store(
         dir, (const unsigned char *)"s", 1, "salt", 1, key, 32, &err));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "writable by group or others"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "open to group or others"));
     k = new_keys("a base secret of more than thirty-two bytes", dir);
     CU_ASSERT_EQUAL(CHARON_OK, keys_derive(k, "x", key, 32, NULL));
     keys_free(k);
