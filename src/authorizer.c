@@ -23,57 +23,47 @@ authorizer_deny(struct http_reply *reply, const struct token_check *tc)
     http_reply_json_error(reply, tc->status, tc->error, tc->reason);
 }
 
-/* Writes each exported claim present in the payload, with name_of()
- * choosing the header name. */
+/* Writes each exported claim present in the token: scalars as text,
+ * lists joined with spaces (as OAuth scopes travel). */
 static void
 authorizer_export(struct http_reply *reply, const struct policy *p,
-                  json_object *payload, int as_variables)
+                  const struct json_claims *claims, int as_variables)
 {
-    char buf[64], name[SNAPSHOT_NAME_MAX + 16];
+    char name[SNAPSHOT_NAME_MAX + 16], text[CLAIMS_TEXT_MAX];
+    const struct json_claims_value *v;
+    struct json_claims_value elem;
+    struct charon_buf joined = CHARON_BUF_INIT;
     const struct export_claim *e;
-    const char *text;
-    json_object *v;
-    size_t i;
+    size_t i, pos;
 
     for (i = 0; i < p->nexports; i++) {
         e = &p->exports[i];
-        if (!json_object_object_get_ex(payload, e->claim, &v))
+        v = json_claims_get(claims, e->claim);
+        if (v == NULL)
             continue;
-        text = claims_scalar_text(v, buf, sizeof(buf));
-        if (text == NULL && json_object_is_type(v, json_type_array)) {
-            /* Lists travel space-separated, as OAuth scopes do. */
-            size_t k, n = json_object_array_length(v);
-            struct charon_buf joined = CHARON_BUF_INIT;
-            const char *item;
-
-            for (k = 0; k < n; k++) {
-                item = claims_scalar_text(json_object_array_get_idx(v, k),
-                                          buf, sizeof(buf));
-                if (item == NULL)
-                    continue;
-                if ((joined.len > 0 && charon_buf_append(&joined, " ", 1)) ||
-                    charon_buf_puts(&joined, item))
-                    reply->failed = 1;
-            }
-            snprintf(name, sizeof(name), "%s%s",
-                     as_variables ? "Variable-" : "",
-                     as_variables ? e->variable : e->header);
-            http_reply_header(reply, name,
-                              joined.data != NULL ? (char *)joined.data : "");
-            charon_buf_free(&joined);
-            continue;
-        }
-        if (text == NULL)
-            text = json_object_to_json_string_ext(
-                v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (text == NULL) {             /* out of memory */
-            reply->failed = 1;
-            continue;
-        }
         snprintf(name, sizeof(name), "%s%s", as_variables ? "Variable-" : "",
                  as_variables ? e->variable : e->header);
-        http_reply_header(reply, name, text);
+        if (v->type != JSON_CLAIMS_ARRAY) {
+            /* An object travels as its JSON text. */
+            if (json_claims_text(v, text, sizeof(text)) < 0)
+                snprintf(text, sizeof(text), "%.*s",
+                         v->len < sizeof(text) ? (int)v->len : 0, v->p);
+            http_reply_header(reply, name, text);
+            continue;
+        }
+        charon_buf_reset(&joined);
+        pos = 0;
+        while (json_claims_array_next(v, &pos, &elem)) {
+            if (json_claims_text(&elem, text, sizeof(text)) < 0)
+                continue;
+            if ((joined.len > 0 && charon_buf_append(&joined, " ", 1)) ||
+                charon_buf_puts(&joined, text))
+                reply->failed = 1;
+        }
+        http_reply_header(reply, name,
+                          joined.data != NULL ? (char *)joined.data : "");
     }
+    charon_buf_free(&joined);
 }
 
 void
@@ -92,7 +82,7 @@ authorizer_allow_headers(struct http_reply *reply, const struct policy *p,
         http_reply_header(reply, "X-Charon-Session-Id", tc->session_id);
         http_reply_header(reply, "X-Charon-Session-Type", tc->session_type);
     }
-    authorizer_export(reply, p, tc->payload, as_variables);
+    authorizer_export(reply, p, tc->claims, as_variables);
 }
 
 void
@@ -108,5 +98,4 @@ authorizer_handle(struct worker *w, const struct policy *p,
         w->reply.status = 200;
         authorizer_allow_headers(&w->reply, p, &tc, 1);
     }
-    token_check_done(&tc);
 }

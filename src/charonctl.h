@@ -5,6 +5,8 @@
 #ifndef CHARON_CHARONCTL_H
 #define CHARON_CHARONCTL_H
 
+#include <json-c/json.h>
+
 #include "snapshot.h"
 #include "worker.h"
 

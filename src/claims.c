@@ -132,28 +132,6 @@ claims_free(struct claim_rules *r)
     r->n = 0;
 }
 
-const char *
-claims_scalar_text(json_object *v, char *buf, size_t buf_len)
-{
-    switch (json_object_get_type(v)) {
-    case json_type_string:
-        return json_object_get_string(v);
-    case json_type_int:
-        snprintf(buf, buf_len, "%lld", (long long)json_object_get_int64(v));
-        return buf;
-    case json_type_boolean:
-        return json_object_get_boolean(v) ? "true" : "false";
-    case json_type_null:
-        return "null";
-    case json_type_double:
-        snprintf(buf, buf_len, "%s", json_object_to_json_string_ext(
-                     v, JSON_C_TO_STRING_PLAIN));
-        return buf;
-    default:
-        return NULL;
-    }
-}
-
 static int
 claims_value_in(const char *text, char *const *values, size_t n)
 {
@@ -168,24 +146,23 @@ claims_value_in(const char *text, char *const *values, size_t n)
 /* Does the token's list claim hold expected?  Arrays compare element
  * texts; a string is split on spaces (OAuth "scope"). */
 static int
-claims_list_has(json_object *v, const char *expected)
+claims_list_has(const struct json_claims_value *v, const char *expected)
 {
-    char buf[64];
-    const char *s, *p, *end;
-    size_t i, n, len = strlen(expected);
+    struct json_claims_value elem;
+    char text[CLAIMS_TEXT_MAX];
+    const char *p, *end;
+    size_t pos = 0, len = strlen(expected);
 
-    if (json_object_is_type(v, json_type_array)) {
-        n = json_object_array_length(v);
-        for (i = 0; i < n; i++) {
-            s = claims_scalar_text(json_object_array_get_idx(v, i), buf,
-                                   sizeof(buf));
-            if (s != NULL && strcmp(s, expected) == 0)
+    if (v->type == JSON_CLAIMS_ARRAY) {
+        while (json_claims_array_next(v, &pos, &elem))
+            if (json_claims_text(&elem, text, sizeof(text)) >= 0 &&
+                strcmp(text, expected) == 0)
                 return 1;
-        }
         return 0;
     }
-    s = json_object_get_string(v);
-    for (p = s; *p != '\0'; p = end) {
+    if (json_claims_text(v, text, sizeof(text)) < 0)
+        return 0;
+    for (p = text; *p != '\0'; p = end) {
         while (*p == ' ')
             p++;
         end = p;
@@ -198,21 +175,19 @@ claims_list_has(json_object *v, const char *expected)
 }
 
 static int
-claims_check_one(const struct claim_rule *rule, json_object *v)
+claims_check_one(const struct claim_rule *rule,
+                 const struct json_claims_value *v)
 {
-    char buf[64];
-    const char *text;
+    char text[CLAIMS_TEXT_MAX];
     size_t i, hits = 0;
 
     switch (rule->kind) {
     case CLAIM_EQUALS:
     case CLAIM_IN:
-        text = claims_scalar_text(v, buf, sizeof(buf));
-        return text != NULL &&
+        return json_claims_text(v, text, sizeof(text)) >= 0 &&
                claims_value_in(text, rule->values, rule->nvalues);
     default:
-        if (!json_object_is_type(v, json_type_array) &&
-            !json_object_is_type(v, json_type_string))
+        if (v->type != JSON_CLAIMS_ARRAY && v->type != JSON_CLAIMS_STRING)
             return 0;
         for (i = 0; i < rule->nvalues; i++)
             hits += (size_t)claims_list_has(v, rule->values[i]);
@@ -223,17 +198,18 @@ claims_check_one(const struct claim_rule *rule, json_object *v)
 }
 
 int
-claims_check(const struct claim_rules *r, json_object *payload,
+claims_check(const struct claim_rules *r, const struct json_claims *payload,
              char *reason, size_t reason_len)
 {
     const struct claim_rule *rule;
-    json_object *v;
+    const struct json_claims_value *v;
     int failed = 0;
     size_t i;
 
     for (i = 0; i < r->n; i++) {
         rule = &r->rules[i];
-        if (!json_object_object_get_ex(payload, rule->claim, &v)) {
+        v = json_claims_get(payload, rule->claim);
+        if (v == NULL) {
             snprintf(reason, reason_len, "bearer token claim %s not found",
                      rule->claim);
             failed = 1;

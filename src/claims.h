@@ -9,17 +9,17 @@
  * claim by its bytes, a number or boolean by its JSON spelling.  For
  * has_all/has_any the claim may be a JSON array or, as OAuth's "scope",
  * a space-separated string; anything else is "invalid" (Charon crashes).
+ * Values longer than CLAIMS_TEXT_MAX never match.
  */
 #ifndef CHARON_CLAIMS_H
 #define CHARON_CLAIMS_H
 
 #include <stddef.h>
 
-#include <json-c/json.h>
-
 #include <charon/err.h>
 
 #include "config_charon.h"
+#include "json_claims.h"
 
 enum claim_rule_kind {
     CLAIM_EQUALS = 1,
@@ -49,11 +49,10 @@ void claims_free(struct claim_rules *r);
  * CHARON_ETOKEN with Charon's message in reason ("bearer token claim
  * role not found" / "bearer token claim role invalid").
  */
-int claims_check(const struct claim_rules *r, json_object *payload,
+int claims_check(const struct claim_rules *r, const struct json_claims *payload,
                  char *reason, size_t reason_len);
 
-/* The text of a scalar claim value: a string's bytes, else the JSON
- * spelling of a number/boolean/null into buf.  NULL for arrays/objects. */
-const char *claims_scalar_text(json_object *v, char *buf, size_t buf_len);
+/* Longest claim value text compared or exported, in bytes. */
+#define CLAIMS_TEXT_MAX 1024
 
 #endif /* CHARON_CLAIMS_H */

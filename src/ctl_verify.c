@@ -11,7 +11,7 @@ ctl_verify(struct ctl *c, int argc, char **argv)
 {
     const struct policy *p;
     char reason[192], detail[CHARON_ERR_MSG_MAX];
-    json_object *payload = NULL;
+    json_object *payload;
     int rc;
 
     if (argc != 1) {
@@ -28,8 +28,8 @@ ctl_verify(struct ctl *c, int argc, char **argv)
     }
     detail[0] = '\0';
     rc = token_check_verify(&c->worker, argv[0], strlen(argv[0]), clock_now(),
-                            p->charon->clock_skew, &payload, reason,
-                            sizeof(reason), detail, sizeof(detail));
+                            p->charon->clock_skew, reason, sizeof(reason),
+                            detail, sizeof(detail));
     if (rc != CHARON_OK) {
         if (rc == CHARON_ETOKEN)
             fprintf(stderr, "charonctl: token rejected: %s%s%s%s\n", reason,
@@ -37,6 +37,12 @@ ctl_verify(struct ctl *c, int argc, char **argv)
                     detail[0] != '\0' ? ")" : "");
         else
             fprintf(stderr, "charonctl: cannot verify: %s\n", detail);
+        return CTL_EXIT_FAIL;
+    }
+    /* Verified and strictly parsed already; json-c only pretty-prints. */
+    payload = json_tokener_parse((const char *)c->worker.payload.data);
+    if (payload == NULL) {
+        fprintf(stderr, "charonctl: out of memory\n");
         return CTL_EXIT_FAIL;
     }
     ctl_print_json(payload);

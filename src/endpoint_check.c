@@ -19,5 +19,4 @@ endpoint_check(struct worker *w, const struct policy *p,
         authorizer_allow_headers(&w->reply, p, &tc, 0);
         http_reply_header(&w->reply, "Cache-Control", "no-store");
     }
-    token_check_done(&tc);
 }

@@ -1,6 +1,7 @@
 /* request.c - params, routing path and body of one request. */
 #include "request.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <charon/err.h>
@@ -17,23 +18,68 @@ request_param(const struct request *r, const char *name)
     return NULL;
 }
 
-size_t
-request_params_size(const struct request *r)
+/* The params request_index looks for, with where each one goes. */
+struct request_slot {
+    const char *name;
+    size_t len;
+    size_t offset;
+};
+
+static const struct request_slot request_slots[] = {
+    { "HTTP_AUTHORIZATION", sizeof("HTTP_AUTHORIZATION") - 1,
+      offsetof(struct request, authorization) },
+    { "HTTP_COOKIE", sizeof("HTTP_COOKIE") - 1,
+      offsetof(struct request, cookie) },
+    { "CHARON_PROFILE", sizeof("CHARON_PROFILE") - 1,
+      offsetof(struct request, profile) },
+    { "REQUEST_METHOD", sizeof("REQUEST_METHOD") - 1,
+      offsetof(struct request, method) },
+    { "CONTENT_LENGTH", sizeof("CONTENT_LENGTH") - 1,
+      offsetof(struct request, content_length) },
+    { "DOCUMENT_URI", sizeof("DOCUMENT_URI") - 1,
+      offsetof(struct request, document_uri) },
+    { "SCRIPT_NAME", sizeof("SCRIPT_NAME") - 1,
+      offsetof(struct request, script_name) },
+    { "PATH_INFO", sizeof("PATH_INFO") - 1,
+      offsetof(struct request, path_info) },
+    { "REQUEST_URI", sizeof("REQUEST_URI") - 1,
+      offsetof(struct request, request_uri) },
+};
+
+void
+request_index(struct request *r)
 {
     char *const *p;
-    size_t total = 0;
+    const char *eq, **field;
+    size_t i, len, n = sizeof(request_slots) / sizeof(request_slots[0]);
 
-    for (p = r->envp; p != NULL && *p != NULL; p++)
-        total += strlen(*p) + 1;
-    return total;
+    r->params_size = 0;
+    for (i = 0; i < n; i++)
+        *(const char **)((char *)r + request_slots[i].offset) = NULL;
+    for (p = r->envp; p != NULL && *p != NULL; p++) {
+        eq = strchr(*p, '=');
+        len = strlen(*p);
+        r->params_size += len + 1;
+        if (eq == NULL)
+            continue;
+        for (i = 0; i < n; i++) {
+            if ((size_t)(eq - *p) != request_slots[i].len ||
+                memcmp(*p, request_slots[i].name, request_slots[i].len) != 0)
+                continue;
+            field = (const char **)((char *)r + request_slots[i].offset);
+            if (*field == NULL)
+                *field = eq + 1;
+            break;
+        }
+    }
 }
 
 const char *
 request_route_path(const struct request *r, char *buf, size_t buf_len)
 {
-    const char *doc = request_param(r, "DOCUMENT_URI");
-    const char *script = request_param(r, "SCRIPT_NAME");
-    const char *info = request_param(r, "PATH_INFO");
+    const char *doc = r->document_uri;
+    const char *script = r->script_name;
+    const char *info = r->path_info;
     const char *uri;
     size_t n;
 
@@ -57,7 +103,7 @@ request_route_path(const struct request *r, char *buf, size_t buf_len)
         memcpy(buf + strlen(script), info, strlen(info) + 1);
         return buf;
     }
-    uri = request_param(r, "REQUEST_URI");
+    uri = r->request_uri;
     if (uri == NULL)
         uri = "";
     n = strcspn(uri, "?#");

@@ -25,13 +25,25 @@ struct request {
     ssize_t (*read_body)(void *ctx, void *buf, size_t n);
     void *read_ctx;
     int64_t now;                   /* the request time                */
+    /* Filled by request_index() in one pass (first occurrence wins, as
+     * FCGX_GetParam); NULL when absent. */
+    const char *authorization;     /* HTTP_AUTHORIZATION              */
+    const char *cookie;            /* HTTP_COOKIE                     */
+    const char *profile;           /* CHARON_PROFILE                  */
+    const char *method;            /* REQUEST_METHOD                  */
+    const char *content_length;    /* CONTENT_LENGTH                  */
+    const char *document_uri;      /* DOCUMENT_URI                    */
+    const char *script_name;       /* SCRIPT_NAME                     */
+    const char *path_info;         /* PATH_INFO                       */
+    const char *request_uri;       /* REQUEST_URI                     */
+    size_t params_size;            /* all params: names, values, '=', NUL */
 };
+
+/* Indexes the params the daemon reads, in one pass over envp. */
+void request_index(struct request *r);
 
 /* The first param called name (as libfcgi's FCGX_GetParam), or NULL. */
 const char *request_param(const struct request *r, const char *name);
-
-/* Bytes of all params together (names, values, '=' and NUL). */
-size_t request_params_size(const struct request *r);
 
 /*
  * The path that selects the endpoint: DOCUMENT_URI, else SCRIPT_NAME +

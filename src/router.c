@@ -35,7 +35,7 @@ router_get_only(struct worker *w, const char *method)
 static int
 router_body_ok(struct worker *w, const struct request *req)
 {
-    const char *cl = request_param(req, "CONTENT_LENGTH");
+    const char *cl = req->content_length;
     unsigned long long n;
     char *end;
 
@@ -61,7 +61,7 @@ router_responder(struct worker *w, const struct policy *p,
                  struct request *req)
 {
     const char *prefix = w->snap->cfg->endpoints.prefix;
-    const char *method = request_param(req, "REQUEST_METHOD");
+    const char *method = req->method;
     size_t plen = strlen(prefix);
     char buf[2048];
     const char *path, *sub;
@@ -128,11 +128,11 @@ router_handle(struct worker *w, struct request *req)
     const char *profile;
 
     http_reply_reset(&w->reply);
-    if (request_params_size(req) > w->snap->cfg->charon.max_header_bytes) {
+    if (req->params_size > w->snap->cfg->charon.max_header_bytes) {
         router_too_large(w, req);
         return;
     }
-    profile = request_param(req, "CHARON_PROFILE");
+    profile = req->profile;
     p = snapshot_policy(w->snap, profile);
     if (p == NULL) {
         log_msg(CHARON_LOG_ERR, "CHARON_PROFILE names no [profile %.64s] "

@@ -17,46 +17,33 @@ token_check_fail(struct token_check *tc, int status, const char *error,
     tc->error = error;
     if (reason != tc->reason)
         snprintf(tc->reason, sizeof(tc->reason), "%s", reason);
-    if (tc->payload != NULL)
-        json_object_put(tc->payload);
-    tc->payload = NULL;
 }
 
-/* A time claim: missing → "not found"; not a number → "invalid". */
+/* A time claim: missing → "not found"; not a sane number → "invalid". */
 static int
-token_check_time_claim(json_object *payload, const char *name, int64_t *out,
-                       char *reason, size_t reason_len)
+token_check_time_claim(const struct json_claims *claims, const char *name,
+                       int64_t *out, char *reason, size_t reason_len)
 {
-    json_object *v;
+    const struct json_claims_value *v = json_claims_get(claims, name);
 
-    if (!json_object_object_get_ex(payload, name, &v)) {
+    if (v == NULL) {
         snprintf(reason, reason_len, "bearer token claim %s not found", name);
         return CHARON_ETOKEN;
     }
-    if (json_object_is_type(v, json_type_int)) {
-        *out = json_object_get_int64(v);
-        return CHARON_OK;
+    if (json_claims_int(v, out) < 0) {
+        snprintf(reason, reason_len, "bearer token claim %s invalid", name);
+        return CHARON_ETOKEN;
     }
-    /* A double outside ±1e15 s (or NaN) has no sane time and would be
-     * undefined behaviour to convert. */
-    if (json_object_is_type(v, json_type_double) &&
-        json_object_get_double(v) > -1e15 && json_object_get_double(v) < 1e15) {
-        *out = (int64_t)json_object_get_double(v);
-        return CHARON_OK;
-    }
-    snprintf(reason, reason_len, "bearer token claim %s invalid", name);
-    return CHARON_ETOKEN;
+    return CHARON_OK;
 }
 
 int
 token_check_verify(struct worker *w, const char *token, size_t len,
-                   int64_t now, long clock_skew, json_object **payload,
-                   char *reason, size_t reason_len, char *detail,
-                   size_t detail_len)
+                   int64_t now, long clock_skew, char *reason,
+                   size_t reason_len, char *detail, size_t detail_len)
 {
     const struct charon_token_plugin *tp = snapshot_token(w->snap);
     struct charon_err err;
-    json_object *obj;
     int64_t nbf, exp;
     int rc;
 
@@ -72,92 +59,60 @@ token_check_verify(struct worker *w, const char *token, size_t len,
         snprintf(reason, reason_len, "bearer token signature invalid");
         return CHARON_ETOKEN;
     }
-    json_tokener_reset(w->tok);
-    obj = json_tokener_parse_ex(w->tok, (const char *)w->payload.data,
-                                (int)w->payload.len);
-    if (obj == NULL || json_tokener_get_error(w->tok) != json_tokener_success ||
-        json_tokener_get_parse_end(w->tok) != w->payload.len ||
-        !json_object_is_type(obj, json_type_object)) {
-        json_object_put(obj);
+    if (json_claims_parse((const char *)w->payload.data, w->payload.len,
+                          &w->claims) < 0) {
         if (detail != NULL)
             snprintf(detail, detail_len, "json invalid");
         snprintf(reason, reason_len, "bearer token signature invalid");
         return CHARON_ETOKEN;
     }
-    rc = token_check_time_claim(obj, "nbf", &nbf, reason, reason_len);
-    /* now >= nbf - skew and now < exp + skew, written so that no
-     * claim value can overflow the sum (now and skew are small). */
+    rc = token_check_time_claim(&w->claims, "nbf", &nbf, reason, reason_len);
+    /* now >= nbf - skew and now < exp + skew, written so that no claim
+     * value can overflow the sum (now and skew are small). */
     if (rc == CHARON_OK && nbf > now + clock_skew) {
         snprintf(reason, reason_len, "bearer token not yet valid");
         rc = CHARON_ETOKEN;
     }
     if (rc == CHARON_OK)
-        rc = token_check_time_claim(obj, "exp", &exp, reason, reason_len);
+        rc = token_check_time_claim(&w->claims, "exp", &exp, reason,
+                                    reason_len);
     if (rc == CHARON_OK && exp <= now - clock_skew) {
         snprintf(reason, reason_len, "bearer token expired");
         rc = CHARON_ETOKEN;
     }
-    if (rc != CHARON_OK) {
-        json_object_put(obj);
-        return rc;
-    }
-    *payload = obj;
-    return CHARON_OK;
+    return rc;
 }
 
-/* "sub" as text: a string without control bytes, or an integer. */
-static const char *
-token_check_user_id(json_object *payload, char *buf, size_t buf_len)
-{
-    const unsigned char *p;
-    json_object *v;
-
-    if (!json_object_object_get_ex(payload, "sub", &v))
-        return NULL;
-    if (json_object_is_type(v, json_type_int)) {
-        snprintf(buf, buf_len, "%lld", (long long)json_object_get_int64(v));
-        return buf;
-    }
-    if (!json_object_is_type(v, json_type_string))
-        return "";
-    p = (const unsigned char *)json_object_get_string(v);
-    if (p[0] == '\0')
-        return "";
-    for (; *p != '\0'; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return "";
-    return json_object_get_string(v);
-}
-
-static const char *
-token_check_string_claim(json_object *payload, const char *name)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(payload, name, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
+/* Copies claim name as text into out: a string without control bytes
+ * (an integer too when allow_int).  0 ok, -1 absent, -2 invalid. */
 static int
-token_check_issuer(json_object *payload, const char *issuer,
-                   struct token_check *tc)
+token_check_id(const struct json_claims *claims, const char *name,
+               int allow_int, char *out)
 {
-    json_object *v;
+    const struct json_claims_value *v = json_claims_get(claims, name);
+    int64_t n;
+    int len, i;
 
-    if (!json_object_object_get_ex(payload, "iss", &v)) {
-        token_check_fail(tc, 401, "invalid_token",
-                         "bearer token claim iss not found");
+    if (v == NULL)
+        return -1;
+    if (v->type == JSON_CLAIMS_NUMBER && allow_int) {
+        if (json_claims_int(v, &n) < 0 ||
+            memchr(v->p, '.', v->len) != NULL ||
+            memchr(v->p, 'e', v->len) != NULL ||
+            memchr(v->p, 'E', v->len) != NULL)
+            return -2;
+        snprintf(out, TOKEN_CHECK_ID_MAX, "%lld", (long long)n);
         return 0;
     }
-    if (!json_object_is_type(v, json_type_string) ||
-        strcmp(json_object_get_string(v), issuer) != 0) {
-        token_check_fail(tc, 401, "invalid_token",
-                         "bearer token claim iss invalid");
-        return 0;
-    }
-    return 1;
+    if (v->type != JSON_CLAIMS_STRING)
+        return -2;
+    len = json_claims_text(v, out, TOKEN_CHECK_ID_MAX);
+    if (len <= 0)
+        return -2;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            return -2;
+    return 0;
 }
 
 static void
@@ -189,18 +144,41 @@ token_check_session(struct worker *w, struct token_check *tc)
                      "could not fetch session");
 }
 
+/* type == "access" and iss == the policy's issuer (each profile may have
+ * its own: a token of another site, same keys, must not pass here). */
+static int
+token_check_kind(const struct json_claims *claims, const char *issuer,
+                 struct token_check *tc)
+{
+    const struct json_claims_value *v;
+
+    v = json_claims_get(claims, "type");
+    if (v == NULL || !json_claims_string_is(v, "access")) {
+        token_check_fail(tc, 401, "invalid_token",
+                         v == NULL ? "bearer token claim type not found"
+                                   : "bearer token claim type invalid");
+        return 0;
+    }
+    v = json_claims_get(claims, "iss");
+    if (v == NULL || !json_claims_string_is(v, issuer)) {
+        token_check_fail(tc, 401, "invalid_token",
+                         v == NULL ? "bearer token claim iss not found"
+                                   : "bearer token claim iss invalid");
+        return 0;
+    }
+    return 1;
+}
+
 void
 token_check_access(struct worker *w, const struct policy *p,
                    const struct request *req, struct token_check *tc)
 {
-    const char *type;
     char detail[CHARON_ERR_MSG_MAX];
-    int rc;
+    int rc, sid, styp;
 
     memset(tc, 0, sizeof(*tc));
     tc->status = 200;
-    tc->transport = token_extract(request_param(req, "HTTP_AUTHORIZATION"),
-                                  request_param(req, "HTTP_COOKIE"),
+    tc->transport = token_extract(req->authorization, req->cookie,
                                   p->charon->access_cookie_name, &w->token);
     if (tc->transport < 0) {
         token_check_fail(tc, 503, "service_unavailable", "out of memory");
@@ -212,9 +190,8 @@ token_check_access(struct worker *w, const struct policy *p,
     }
     detail[0] = '\0';
     rc = token_check_verify(w, (const char *)w->token.data, w->token.len,
-                            req->now, p->charon->clock_skew, &tc->payload,
-                            tc->reason, sizeof(tc->reason), detail,
-                            sizeof(detail));
+                            req->now, p->charon->clock_skew, tc->reason,
+                            sizeof(tc->reason), detail, sizeof(detail));
     if (rc != CHARON_OK) {
         if (rc == CHARON_ETOKEN)
             token_check_fail(tc, 401, "invalid_token", tc->reason);
@@ -226,35 +203,25 @@ token_check_access(struct worker *w, const struct policy *p,
                     detail);
         return;
     }
-    type = token_check_string_claim(tc->payload, "type");
-    if (type == NULL || strcmp(type, "access") != 0) {
+    tc->claims = &w->claims;
+    if (!token_check_kind(&w->claims, p->charon->token_issuer, tc))
+        return;
+    rc = token_check_id(&w->claims, "sub", 1, tc->user_id);
+    if (rc < 0) {
         token_check_fail(tc, 401, "invalid_token",
-                         json_object_object_get_ex(tc->payload, "type", NULL)
-                             ? "bearer token claim type invalid"
-                             : "bearer token claim type not found");
+                         rc == -1 ? "bearer token claim sub not found"
+                                  : "bearer token claim sub invalid");
         return;
     }
-    /* Each profile may have its own issuer; a token of another site
-     * (same keys, same user ids) must not pass here. */
-    if (!token_check_issuer(tc->payload, p->charon->token_issuer, tc))
-        return;
-    tc->user_id = token_check_user_id(tc->payload, tc->user_id_buf,
-                                      sizeof(tc->user_id_buf));
-    if (tc->user_id == NULL || tc->user_id[0] == '\0') {
-        token_check_fail(tc, 401, "invalid_token",
-                         tc->user_id == NULL ? "bearer token claim sub not found"
-                                             : "bearer token claim sub invalid");
-        return;
-    }
-    tc->session_id = token_check_string_claim(tc->payload, "sid");
-    tc->session_type = token_check_string_claim(tc->payload, "styp");
-    if (claims_check(&p->rules, tc->payload, tc->reason,
+    sid = token_check_id(&w->claims, "sid", 0, tc->session_id);
+    styp = token_check_id(&w->claims, "styp", 0, tc->session_type);
+    if (claims_check(&p->rules, &w->claims, tc->reason,
                      sizeof(tc->reason)) != CHARON_OK) {
         token_check_fail(tc, 403, "insufficient_scope", tc->reason);
         return;
     }
     if (p->authz->require_session) {
-        if (tc->session_id == NULL || tc->session_type == NULL) {
+        if (sid < 0 || styp < 0) {
             token_check_fail(tc, 401, "invalid_token",
                              "bearer token claim sub, sid or styp not found");
             return;
@@ -263,16 +230,8 @@ token_check_access(struct worker *w, const struct policy *p,
         if (tc->status != 200)
             return;
     }
-    if (tc->session_id == NULL)
-        tc->session_id = "";
-    if (tc->session_type == NULL)
-        tc->session_type = "full";
-}
-
-void
-token_check_done(struct token_check *tc)
-{
-    if (tc->payload != NULL)
-        json_object_put(tc->payload);
-    tc->payload = NULL;
+    if (sid < 0)
+        tc->session_id[0] = '\0';
+    if (styp < 0)
+        snprintf(tc->session_type, sizeof(tc->session_type), "full");
 }

@@ -35,9 +35,6 @@ worker_init(struct worker *w, const struct snapshot *snap,
     memset(w, 0, sizeof(*w));
     w->snap = snap;
     http_reply_init(&w->reply);
-    w->tok = json_tokener_new_ex(32);
-    if (w->tok == NULL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     rc = worker_thread_init(&snap->token, &w->token_ts, err);
     if (rc == CHARON_OK)
         rc = worker_thread_init(&snap->store, &w->store_ts, err);
@@ -55,9 +52,6 @@ worker_fini(struct worker *w)
     }
     w->store_ts = NULL;
     w->token_ts = NULL;
-    if (w->tok != NULL)
-        json_tokener_free(w->tok);
-    w->tok = NULL;
     charon_buf_free(&w->token);
     charon_buf_free(&w->payload);
     charon_buf_free(&w->out);

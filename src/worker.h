@@ -5,12 +5,11 @@
 #ifndef CHARON_WORKER_H
 #define CHARON_WORKER_H
 
-#include <json-c/json.h>
-
 #include <charon/buf.h>
 #include <charon/err.h>
 
 #include "http_reply.h"
+#include "json_claims.h"
 
 struct snapshot;
 
@@ -21,7 +20,7 @@ struct worker {
     struct charon_buf token;     /* the token as extracted    */
     struct charon_buf payload;   /* verified payload JSON     */
     struct charon_buf out;       /* serialised response       */
-    json_tokener *tok;
+    struct json_claims claims;   /* index into payload        */
     struct http_reply reply;
 };
 

@@ -1,0 +1,178 @@
+/* test_json_claims.c - the strict in-place payload reader. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cu_main.h"
+#include "json_claims.h"
+
+static struct json_claims c;
+
+static int
+parse(const char *s)
+{
+    return json_claims_parse(s, strlen(s), &c);
+}
+
+static void
+test_valid_objects_parse(void)
+{
+    static const char *const ok[] = {
+        "{}", " { } ", "{\"a\":1}", "{\"a\":-0.5e+10,\"b\":true,\"c\":null}",
+        "{\"a\":[1,[2,{\"x\":[]}],\"s\"],\"b\":{\"c\":{}}}",
+        "{\"a\":\"\\u00e9\\n\\t\\\"\\\\\\/\"}", "\n{\"a\" : 1 ,\"b\" :\"x\"}\n",
+        "{\"e\":1E5,\"f\":0,\"g\":-0,\"h\":12.5e-3}", NULL
+    };
+    size_t i;
+
+    for (i = 0; ok[i] != NULL; i++) {
+        if (parse(ok[i]) != 0)
+            fprintf(stderr, "should parse: %s\n", ok[i]);
+        CU_ASSERT_EQUAL(0, parse(ok[i]));
+    }
+}
+
+static void
+test_invalid_text_is_refused(void)
+{
+    static const char *const bad[] = {
+        "", "[]", "1", "\"s\"", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}",
+        "{,\"a\":1}", "{\"a\":1}x", "{\"a\":1}{}", "{a:1}", "{'a':1}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":+1}",
+        "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"x}", "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12g4\"}", "{\"a\":\"tab\there\"}", "{\"a\":[1,]}",
+        "{\"a\":[1 2]}", "{\"a\":{\"b\"}}", "{\"a\":1,\"a\":2}",
+        "{\"a\":1,\"\\u0061\":2}", "{\"a\":NaN}", "{\"a\":Infinity}", NULL
+    };
+    size_t i;
+
+    for (i = 0; bad[i] != NULL; i++) {
+        if (parse(bad[i]) != -1)
+            fprintf(stderr, "should be refused: %s\n", bad[i]);
+        CU_ASSERT_EQUAL(-1, parse(bad[i]));
+    }
+    CU_ASSERT_EQUAL(-1, json_claims_parse("{\"a\":1}", 6, &c));  /* cut */
+    CU_ASSERT_EQUAL(-1, json_claims_parse("{\"a\":\"\0\"}", 8, &c));
+}
+
+static void
+test_nesting_and_member_limits(void)
+{
+    char deep[128], wide[4096];
+    size_t i, n = 0;
+
+    n += (size_t)snprintf(deep, sizeof(deep), "{\"a\":");
+    for (i = 0; i < JSON_CLAIMS_MAX_DEPTH; i++)
+        deep[n++] = '[';
+    for (i = 0; i < JSON_CLAIMS_MAX_DEPTH; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    deep[n] = '\0';
+    CU_ASSERT_EQUAL(-1, parse(deep));          /* one level too deep */
+    memmove(deep + 5, deep + 6, strlen(deep + 6) + 1);
+    memmove(deep + 5 + JSON_CLAIMS_MAX_DEPTH - 1,
+            deep + 5 + JSON_CLAIMS_MAX_DEPTH, strlen(deep + 5 +
+                                                    JSON_CLAIMS_MAX_DEPTH) + 1);
+    CU_ASSERT_EQUAL(0, parse(deep));           /* the deepest allowed */
+
+    n = (size_t)snprintf(wide, sizeof(wide), "{");
+    for (i = 0; i < JSON_CLAIMS_MAX_MEMBERS; i++)
+        n += (size_t)snprintf(wide + n, sizeof(wide) - n, "%s\"k%zu\":%zu",
+                              i ? "," : "", i, i);
+    snprintf(wide + n, sizeof(wide) - n, "}");
+    CU_ASSERT_EQUAL(0, parse(wide));
+    CU_ASSERT_EQUAL(JSON_CLAIMS_MAX_MEMBERS, c.n);
+    snprintf(wide + n, sizeof(wide) - n, ",\"one_more\":1}");
+    CU_ASSERT_EQUAL(-1, parse(wide));
+}
+
+static void
+test_members_are_found_and_decoded(void)
+{
+    const struct json_claims_value *v;
+    char buf[64];
+    int64_t n;
+
+    CU_ASSERT_EQUAL_FATAL(0, parse("{\"sub\":\"al\\u00e9\",\"exp\":1700000000,"
+                                   "\"nbf\":1.7e9,\"big\":1e300,"
+                                   "\"s\\u0069d\":\"x\",\"ok\":true}"));
+    v = json_claims_get(&c, "sub");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(4, json_claims_text(v, buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("al\xc3\xa9", buf);
+    CU_ASSERT_TRUE(json_claims_string_is(v, "al\xc3\xa9"));
+    CU_ASSERT_FALSE(json_claims_string_is(v, "al"));
+    CU_ASSERT_EQUAL(0, json_claims_int(json_claims_get(&c, "exp"), &n));
+    CU_ASSERT_EQUAL(1700000000, n);
+    CU_ASSERT_EQUAL(0, json_claims_int(json_claims_get(&c, "nbf"), &n));
+    CU_ASSERT_EQUAL(1700000000, n);
+    CU_ASSERT_EQUAL(-1, json_claims_int(json_claims_get(&c, "big"), &n));
+    CU_ASSERT_EQUAL(-1, json_claims_int(json_claims_get(&c, "sub"), &n));
+    CU_ASSERT_PTR_NOT_NULL(json_claims_get(&c, "sid"));   /* escaped name */
+    CU_ASSERT_PTR_NULL(json_claims_get(&c, "missing"));
+    CU_ASSERT_EQUAL(4, json_claims_text(json_claims_get(&c, "ok"), buf,
+                                        sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("true", buf);
+    CU_ASSERT_EQUAL(-1, json_claims_text(json_claims_get(&c, "sub"), buf, 4));
+}
+
+static void
+test_surrogates_and_nul(void)
+{
+    char buf[16];
+
+    CU_ASSERT_EQUAL_FATAL(0, parse("{\"a\":\"\\ud83d\\ude00\",\"b\":\"\\ud800\","
+                                   "\"z\":\"\\u0000\"}"));
+    CU_ASSERT_EQUAL(4, json_claims_text(json_claims_get(&c, "a"), buf,
+                                        sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("\xf0\x9f\x98\x80", buf);
+    CU_ASSERT_EQUAL(3, json_claims_text(json_claims_get(&c, "b"), buf,
+                                        sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("\xef\xbf\xbd", buf);
+    /* A NUL would cut the C string: such a value is unusable as text. */
+    CU_ASSERT_EQUAL(-1, json_claims_text(json_claims_get(&c, "z"), buf,
+                                         sizeof(buf)));
+}
+
+static void
+test_arrays_are_walked(void)
+{
+    const struct json_claims_value *v;
+    struct json_claims_value e;
+    char buf[32], all[128] = "";
+    size_t pos = 0;
+
+    CU_ASSERT_EQUAL_FATAL(0, parse("{\"scope\":[ \"read\" , 2,[3],{\"x\":1},"
+                                   "\"w\\u0072ite\" ],\"e\":[]}"));
+    v = json_claims_get(&c, "scope");
+    while (json_claims_array_next(v, &pos, &e)) {
+        if (json_claims_text(&e, buf, sizeof(buf)) >= 0)
+            strcat(all, buf);
+        strcat(all, "|");
+    }
+    CU_ASSERT_STRING_EQUAL("read|2|||write|", all);
+    pos = 0;
+    CU_ASSERT_EQUAL(0, json_claims_array_next(json_claims_get(&c, "e"), &pos,
+                                              &e));
+}
+
+static const CU_TestInfo json_claims_tests[] = {
+    { "valid objects parse", test_valid_objects_parse },
+    { "invalid or non-object text is refused", test_invalid_text_is_refused },
+    { "nesting depth and member count are bounded",
+      test_nesting_and_member_limits },
+    { "members are found and decoded", test_members_are_found_and_decoded },
+    { "surrogate pairs decode; NUL is refused", test_surrogates_and_nul },
+    { "arrays are walked element by element", test_arrays_are_walked },
+    CU_TEST_INFO_NULL
+};
+
+int
+main(void)
+{
+    static const struct cu_suite suites[] = {
+        { "json_claims", NULL, NULL, json_claims_tests },
+        { NULL, NULL, NULL, NULL }
+    };
+
+    return cu_main(suites);
+}
