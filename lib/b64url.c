@@ -6,29 +6,20 @@
 static const char b64url_alphabet[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* 0..63 for alphabet characters, 0xff for everything else. */
+/* Value + 1 of each alphabet character; 0 marks every other byte. */
 static const uint8_t b64url_value[256] = {
-    ['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,
-    ['G'] = 6,  ['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11,
-    ['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17,
-    ['S'] = 18, ['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23,
-    ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27, ['c'] = 28, ['d'] = 29,
-    ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35,
-    ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
-    ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47,
-    ['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53,
-    ['2'] = 54, ['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59,
-    ['8'] = 60, ['9'] = 61, ['-'] = 62, ['_'] = 63,
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+    ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+    ['8'] = 61, ['9'] = 62, ['-'] = 63, ['_'] = 64,
 };
-
-/* The table above leaves every other byte 0, which is also the value of
- * 'A'; this one tells the two apart. */
-static int
-b64url_is_char(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
 
 size_t
 b64url_encode(const unsigned char *in, size_t len, char *out)
@@ -61,7 +52,7 @@ b64url_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t i, o = 0;
-    uint32_t v;
+    uint32_t v, a, b, c, d;
 
     /* Padding is accepted only as the complement of a 2- or 3-char tail. */
     if (len % 4 == 0 && len >= 4) {
@@ -72,27 +63,28 @@ b64url_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
     }
     if (len % 4 == 1)
         return -1;
-    for (i = 0; i < len; i++)
-        if (!b64url_is_char(s[i]))
-            return -1;
     for (i = 0; i + 4 <= len; i += 4) {
-        v = (uint32_t)b64url_value[s[i]] << 18 |
-            (uint32_t)b64url_value[s[i + 1]] << 12 |
-            (uint32_t)b64url_value[s[i + 2]] << 6 | b64url_value[s[i + 3]];
+        a = b64url_value[s[i]];
+        b = b64url_value[s[i + 1]];
+        c = b64url_value[s[i + 2]];
+        d = b64url_value[s[i + 3]];
+        if (a == 0 || b == 0 || c == 0 || d == 0)
+            return -1;
+        v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
         out[o++] = (unsigned char)(v >> 16);
         out[o++] = (unsigned char)(v >> 8);
         out[o++] = (unsigned char)v;
     }
-    if (len - i == 2) {
-        v = (uint32_t)b64url_value[s[i]] << 18 |
-            (uint32_t)b64url_value[s[i + 1]] << 12;
+    if (len - i >= 2) {
+        a = b64url_value[s[i]];
+        b = b64url_value[s[i + 1]];
+        c = len - i == 3 ? b64url_value[s[i + 2]] : 1;
+        if (a == 0 || b == 0 || c == 0)
+            return -1;
+        v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6;
         out[o++] = (unsigned char)(v >> 16);
-    } else if (len - i == 3) {
-        v = (uint32_t)b64url_value[s[i]] << 18 |
-            (uint32_t)b64url_value[s[i + 1]] << 12 |
-            (uint32_t)b64url_value[s[i + 2]] << 6;
-        out[o++] = (unsigned char)(v >> 16);
-        out[o++] = (unsigned char)(v >> 8);
+        if (len - i == 3)
+            out[o++] = (unsigned char)(v >> 8);
     }
     *out_len = o;
     return 0;
