@@ -224,6 +224,24 @@ expect_contains "CGI ignores CHARON_PLUGIN_PATH from the web server" "$out" "Sta
 n=$(ls "$T/keycache" | wc -l)
 expect_eq "CGI requests reuse one cached derived key" "$n" "1"
 
+# --- charonctl against store_dummy ---
+out=$("$CTL" -c "$T/charon.ini" session create --user carol --transport cookie 2>&1)
+expect_contains "session create with cookie transport prints the cookie part" "$out" '"_access_token_signature":".'
+tok=$(printf '%s' "$out" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["tokens"]["access_token"] + d["cookies"]["_access_token_signature"])')
+out=$("$CTL" -c "$T/charon.ini" verify "$tok" 2>&1)
+expect_contains "a re-joined cookie token verifies" "$out" '"sub":"carol"'
+out=$("$CTL" -c "$T/charon.ini" verify "${tok%?}x" 2>&1); st=$?
+expect_eq "charonctl verify refuses a damaged token (exit 1)" "$st" "1"
+out=$("$CTL" -c "$T/charon.ini" session list --user carol 2>&1); st=$?
+expect_eq "store_dummy cannot list sessions (exit 1)" "$st" "1"
+expect_contains "and says so" "$out" "store_dummy cannot list sessions"
+out=$("$CTL" -c "$T/charon.ini" session revoke --user carol --session x 2>&1); st=$?
+expect_eq "store_dummy revoke succeeds (nothing kept)" "$st" "0"
+out=$("$CTL" nonsense 2>&1); st=$?
+expect_eq "an unknown charonctl command is a usage error" "$st" "64"
+out=$("$CTL" --help)
+expect_contains "charonctl --help lists session create" "$out" "session create -c FILE --user ID"
+
 # --- bad configuration ---
 printf '[charon]\ntoken_issuer = x\nbase_secret_file = %s\nsession_stor = dummy\n' "$T/secret" > "$T/bad.ini"
 out=$("$DAEMON" -c "$T/bad.ini" --listen "unix:$T/bad.sock" 2>&1); st=$?
