@@ -90,6 +90,7 @@ route(char **envp, char *buf, size_t n)
 
     memset(&r, 0, sizeof(r));
     r.envp = envp;
+    request_index(&r);
     return request_route_path(&r, buf, n);
 }
 
