@@ -86,16 +86,20 @@ authorizer_allow_headers(struct http_reply *reply, const struct policy *p,
 }
 
 void
-authorizer_handle(struct worker *w, const struct policy *p,
-                  const struct request *req)
+authorizer_answer(struct worker *w, const struct policy *p,
+                  const struct request *req, int as_variables)
 {
     struct token_check tc;
 
     token_check_access(w, p, req, &tc);
     if (tc.status != 200) {
         authorizer_deny(&w->reply, &tc);
-    } else {
-        w->reply.status = 200;
-        authorizer_allow_headers(&w->reply, p, &tc, 1);
+        return;
     }
+    w->reply.status = 200;
+    authorizer_allow_headers(&w->reply, p, &tc, as_variables);
+    /* Never on the AUTHORIZER role: Apache passes any non-Variable
+     * header of an allow on to the client. */
+    if (!as_variables)
+        http_reply_header(&w->reply, "Cache-Control", "no-store");
 }

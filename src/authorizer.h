@@ -13,14 +13,16 @@ struct http_reply;
 struct token_check;
 
 /*
- * Allow: "Status: 200" with Variable-REMOTE_USER, Variable-CHARON_USER_ID,
- * Variable-CHARON_SESSION_ID, Variable-CHARON_SESSION_TYPE and
- * Variable-CHARON_CLAIM_<NAME> and no other header (Apache leaks any
- * other header of an allow to the client).  Deny: 401/403 with
- * WWW-Authenticate and a JSON body.  Any stdin is ignored.
+ * Checks the request's access token and answers.  AUTHORIZER role
+ * (as_variables): allow is "Status: 200" with Variable-REMOTE_USER,
+ * Variable-CHARON_USER_ID, Variable-CHARON_SESSION_ID,
+ * Variable-CHARON_SESSION_TYPE and Variable-CHARON_CLAIM_<NAME> and no
+ * other header (Apache leaks any other header of an allow to the client);
+ * stdin is ignored.  GET {prefix}/check (!as_variables): the same as
+ * X-Charon-* headers.  Deny: 401/403 with WWW-Authenticate and JSON.
  */
-void authorizer_handle(struct worker *w, const struct policy *p,
-                       const struct request *req);
+void authorizer_answer(struct worker *w, const struct policy *p,
+                       const struct request *req, int as_variables);
 
 /* The allow headers of a passed check: Variable-* (as_variables) for
  * the AUTHORIZER role, X-Charon-* for GET {prefix}/check. */

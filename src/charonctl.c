@@ -72,6 +72,21 @@ ctl_open(struct ctl *c)
     return CTL_EXIT_OK;
 }
 
+int
+ctl_open_policy(struct ctl *c, const struct policy **p)
+{
+    int rc = ctl_open(c);
+
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    *p = snapshot_policy(c->snap, c->profile);
+    if (*p == NULL) {
+        fprintf(stderr, "charonctl: no [profile %s]\n", c->profile);
+        return CTL_EXIT_USAGE;
+    }
+    return CTL_EXIT_OK;
+}
+
 void
 ctl_close(struct ctl *c)
 {

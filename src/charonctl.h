@@ -30,6 +30,9 @@ struct ctl {
 
 /* Loads the config (printing every error) and starts one worker. */
 int ctl_open(struct ctl *c);
+
+/* ctl_open, then the policy of --profile in *p (the base without it). */
+int ctl_open_policy(struct ctl *c, const struct policy **p);
 void ctl_close(struct ctl *c);
 
 /* Prints a JSON value, pretty, with a newline. */

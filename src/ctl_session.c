@@ -134,14 +134,9 @@ ctl_session(struct ctl *c, int argc, char **argv)
         fprintf(stderr, "charonctl: session %s needs --user ID\n", argv[0]);
         return CTL_EXIT_USAGE;
     }
-    rc = ctl_open(c);
+    rc = ctl_open_policy(c, &p);
     if (rc != CTL_EXIT_OK)
         return rc;
-    p = snapshot_policy(c->snap, c->profile);
-    if (p == NULL) {
-        fprintf(stderr, "charonctl: no [profile %s]\n", c->profile);
-        return CTL_EXIT_USAGE;
-    }
     if (strcmp(argv[0], "create") == 0)
         return ctl_session_create(c, p);
     return ctl_session_store(c, argv[0]);

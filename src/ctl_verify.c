@@ -18,14 +18,9 @@ ctl_verify(struct ctl *c, int argc, char **argv)
         fprintf(stderr, "charonctl: verify takes one TOKEN\n");
         return CTL_EXIT_USAGE;
     }
-    rc = ctl_open(c);
+    rc = ctl_open_policy(c, &p);
     if (rc != CTL_EXIT_OK)
         return rc;
-    p = snapshot_policy(c->snap, c->profile);
-    if (p == NULL) {
-        fprintf(stderr, "charonctl: no [profile %s]\n", c->profile);
-        return CTL_EXIT_USAGE;
-    }
     detail[0] = '\0';
     rc = token_check_verify(&c->worker, argv[0], strlen(argv[0]), clock_now(),
                             p->charon->clock_skew, reason, sizeof(reason),

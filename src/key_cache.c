@@ -93,6 +93,23 @@ key_cache_dir_ok(const char *dir, struct charon_err *err)
     return CHARON_OK;
 }
 
+/* The cache file of (salt, iterations, len), in a directory fit to hold
+ * it (created 0700 if missing). */
+static int
+key_cache_path(const char *dir, const char *salt, unsigned iterations,
+               size_t len, char *path, size_t path_len,
+               struct charon_err *err)
+{
+    int rc;
+
+    if (len > KEY_CACHE_MAX_KEY)
+        return charon_err_set(err, CHARON_EINVAL, "key too long to cache");
+    rc = key_cache_dir_ok(dir, err);
+    if (rc != CHARON_OK)
+        return rc;
+    return key_cache_name(dir, salt, iterations, len, path, path_len, err);
+}
+
 int
 key_cache_load(const char *dir, const unsigned char *secret,
                size_t secret_len, const char *salt, unsigned iterations,
@@ -105,13 +122,7 @@ key_cache_load(const char *dir, const unsigned char *secret,
     ssize_t n;
     int fd, rc;
 
-    if (len > KEY_CACHE_MAX_KEY)
-        return charon_err_set(err, CHARON_EINVAL, "key too long to cache");
-    rc = key_cache_dir_ok(dir, err);
-    if (rc != CHARON_OK)
-        return rc;
-    rc = key_cache_name(dir, salt, iterations, len, path, sizeof(path),
-                        err);
+    rc = key_cache_path(dir, salt, iterations, len, path, sizeof(path), err);
     if (rc != CHARON_OK)
         return rc;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -158,13 +169,7 @@ key_cache_store(const char *dir, const unsigned char *secret,
     size_t total = len + KEY_CACHE_CHECK_LEN;
     int fd, rc;
 
-    if (len > KEY_CACHE_MAX_KEY)
-        return charon_err_set(err, CHARON_EINVAL, "key too long to cache");
-    rc = key_cache_dir_ok(dir, err);
-    if (rc != CHARON_OK)
-        return rc;
-    rc = key_cache_name(dir, salt, iterations, len, path, sizeof(path),
-                        err);
+    rc = key_cache_path(dir, salt, iterations, len, path, sizeof(path), err);
     if (rc != CHARON_OK)
         return rc;
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir) >=

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "authorizer.h"
-#include "endpoint_check.h"
 #include "endpoint_health.h"
 #include "endpoint_jwks.h"
 #include "log.h"
@@ -83,7 +82,7 @@ router_responder(struct worker *w, const struct policy *p,
     /* nginx's auth_request passes the protected request's CONTENT_LENGTH
      * (with fastcgi_params) but never its body: /check ignores both. */
     if (strcmp(sub, "/check") == 0) {
-        endpoint_check(w, p, req);
+        authorizer_answer(w, p, req, 0);
     } else if (!router_body_ok(w, req)) {
         return;
     } else if (strcmp(sub, "/jwks.json") == 0) {
@@ -143,7 +142,7 @@ router_handle(struct worker *w, struct request *req)
     }
     /* An authorizer never reads a body (none is sent by spec). */
     if (req->role == REQUEST_AUTHORIZER)
-        authorizer_handle(w, p, req);
+        authorizer_answer(w, p, req, 1);
     else
         router_responder(w, p, req);
 }

@@ -60,6 +60,18 @@ make_secret() {
     chmod 700 "$T/keycache"
 }
 
+# base_config: the [charon] lines every test config starts with (a secret
+# from make_secret, the dummy store, a private key cache).
+base_config() {
+    cat <<INI
+[charon]
+token_issuer = https://it.test
+base_secret_file = $T/secret
+session_store = dummy
+key_cache_dir = $T/keycache
+INI
+}
+
 # wait_for_socket PATH: up to 10 s
 wait_for_socket() {
     local i

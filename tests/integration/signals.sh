@@ -6,13 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 make_secret
-cat > "$T/charon.ini" <<INI
-[charon]
-token_issuer = https://it.test
-base_secret_file = $T/secret
-session_store = dummy
-key_cache_dir = $T/keycache
-INI
+base_config > "$T/charon.ini"
 SOCK=$T/s.sock
 "$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
 DPID=$!; PIDS="$PIDS $DPID"

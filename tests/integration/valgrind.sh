@@ -6,12 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 make_secret
-cat > "$T/charon.ini" <<INI
-[charon]
-token_issuer = https://it.test
-base_secret_file = $T/secret
-session_store = dummy
-key_cache_dir = $T/keycache
+{ base_config; cat <<INI; } > "$T/charon.ini"
 
 [authorizer]
 export_claims = role scope
