@@ -1,0 +1,66 @@
+/*
+ * cred_htpasswd_table.h - one parsed htpasswd file.
+ *
+ * A table lives in one worker thread's state and is never shared: each
+ * thread reads the file itself, so no lock is needed.
+ */
+#ifndef CRED_HTPASSWD_TABLE_H
+#define CRED_HTPASSWD_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include <charon/plugin.h>
+
+/* Files larger than this are refused (CHARON_EUNAVAIL), not read. */
+#define CRED_HTPASSWD_MAX_FILE (10L * 1024 * 1024)
+/* User names longer than this (bytes) never match. */
+#define CRED_HTPASSWD_MAX_USER 255
+
+struct cred_htpasswd_entry {
+    const char *user;      /* points into the table's text */
+    const char *hash;      /* NULL: refused scheme, the user cannot log in */
+    int line;              /* 1-based line in the file */
+};
+
+struct cred_htpasswd_table {
+    char *text;            /* the file, split in place; wiped on free */
+    size_t text_len;
+    struct cred_htpasswd_entry *entries;   /* sorted by user, unique */
+    size_t count;
+    /* The usable hash on the earliest line, or NULL: checks of unknown
+     * users run against it so they cost what a known user costs. */
+    const char *reference_hash;
+    /* Identity of the file that was read (from fstat of the open fd). */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtim;
+};
+
+/* Reads and parses path into *out (untouched on failure).  Refused and
+ * malformed lines are logged through host at WARN, never with a hash.
+ * CHARON_EUNAVAIL when the file cannot be read or is too large,
+ * CHARON_ENOMEM when memory runs out. */
+int cred_htpasswd_table_load(const char *path, const struct charon_host *host,
+                             struct cred_htpasswd_table *out,
+                             struct charon_err *err);
+
+/* Wipes and frees; leaves an empty table.  Accepts an empty table. */
+void cred_htpasswd_table_free(struct cred_htpasswd_table *t);
+
+/* True when st names the same file, unchanged, as the one t was read from. */
+bool cred_htpasswd_table_is_current(const struct cred_htpasswd_table *t,
+                                    const struct stat *st);
+
+/* True when the len bytes at user may be a user name: 1..255 bytes, no
+ * ':' and no control character. */
+bool cred_htpasswd_table_user_ok(const char *user, size_t len);
+
+/* The entry for user (exact, case-sensitive), or NULL. */
+const struct cred_htpasswd_entry *
+cred_htpasswd_table_find(const struct cred_htpasswd_table *t,
+                         const char *user);
+
+#endif /* CRED_HTPASSWD_TABLE_H */

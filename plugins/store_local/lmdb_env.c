@@ -1,0 +1,168 @@
+/*
+ * lmdb_env.c - opening store_local's LMDB environment and turning LMDB
+ * codes into charon codes.
+ *
+ * The environment is opened with MDB_NOTLS, so a read transaction is not
+ * tied to the thread that began it, and it is opened once per process,
+ * after any fork (LMDB forbids using an environment across fork).  Several
+ * processes may open the same directory at once: LMDB's lock.mdb
+ * serialises writers and tracks readers; mdb_reader_check() at open clears
+ * reader slots left behind by dead processes.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "store_local.h"
+
+int
+store_local_mdb_err(const struct store_local *s, int mdb_rc, const char *op,
+                    struct charon_err *err)
+{
+    switch (mdb_rc) {
+    case MDB_MAP_FULL:
+        return charon_err_set(err, CHARON_EUNAVAIL,
+                              "the session file is full (map_size_mb = %lu); "
+                              "raise map_size_mb", s->map_size_mb);
+    case MDB_MAP_RESIZED:
+        return charon_err_set(err, CHARON_EUNAVAIL,
+                              "%s: another process enlarged the session file; "
+                              "give every process the same map_size_mb and "
+                              "restart", op);
+    case MDB_READERS_FULL:
+        return charon_err_set(err, CHARON_EUNAVAIL,
+                              "%s: %s", op, mdb_strerror(mdb_rc));
+    case ENOMEM:
+        return charon_err_set(err, CHARON_ENOMEM, "%s: out of memory", op);
+    default:
+        break;
+    }
+    if (mdb_rc >= MDB_KEYEXIST && mdb_rc <= MDB_LAST_ERRCODE)
+        return charon_err_set(err, CHARON_EIO, "%s: %s", op,
+                              mdb_strerror(mdb_rc));
+    /* A system errno: %m formats it thread-safely (mdb_strerror would
+     * call strerror). */
+    errno = mdb_rc;
+    return charon_err_set(err, CHARON_EIO, "%s: %m", op);
+}
+
+/* Makes path a directory (mode 0700 if created); ECONFIG if it is not. */
+static int
+store_local_mkdir(const char *path, struct charon_err *err)
+{
+    struct stat st;
+
+    if (path[0] == '\0')
+        return charon_err_set(err, CHARON_ECONFIG,
+                              "path is empty; set [store_local] path to a "
+                              "directory");
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return charon_err_set(err, CHARON_ECONFIG, "mkdir %s: %m", path);
+    if (stat(path, &st) < 0)
+        return charon_err_set(err, CHARON_ECONFIG, "stat %s: %m", path);
+    if (!S_ISDIR(st.st_mode))
+        return charon_err_set(err, CHARON_ECONFIG,
+                              "%s is not a directory; [store_local] path "
+                              "names the directory that holds data.mdb", path);
+    return CHARON_OK;
+}
+
+/* Opens (creating) the three named databases in one write transaction. */
+static int
+store_local_open_dbis(struct store_local *s, struct charon_err *err)
+{
+    MDB_txn *txn = NULL;
+    const char *op = "mdb_txn_begin";
+    int rc;
+
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0)
+        goto out;
+    op = "open database sessions";
+    rc = mdb_dbi_open(txn, "sessions", MDB_CREATE, &s->sessions);
+    if (rc != 0)
+        goto out;
+    op = "open database expiry";
+    rc = mdb_dbi_open(txn, "expiry", MDB_CREATE, &s->expiry);
+    if (rc != 0)
+        goto out;
+    op = "open database meta";
+    rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+    if (rc != 0)
+        goto out;
+    op = "mdb_txn_commit";
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc == 0 ? CHARON_OK : store_local_mdb_err(s, rc, op, err);
+}
+
+int
+store_local_env_open(struct store_local *s, const struct store_local_config *c,
+                     struct charon_err *err)
+{
+    const char *op;
+    int rc, dead = 0;
+
+    rc = store_local_mkdir(c->path, err);
+    if (rc != CHARON_OK)
+        return rc;
+    op = "mdb_env_create";
+    rc = mdb_env_create(&s->env);
+    if (rc != 0) {
+        s->env = NULL;
+        goto out;
+    }
+    op = "mdb_env_set_maxdbs";
+    rc = mdb_env_set_maxdbs(s->env, 3);
+    if (rc != 0)
+        goto out;
+    /* With MDB_NOTLS a reader slot is held per read in flight, and all
+     * processes on the directory share the table (LMDB's default: 126).
+     * The first process to create lock.mdb fixes its size. */
+    op = "mdb_env_set_maxreaders";
+    rc = mdb_env_set_maxreaders(s->env, STORE_LOCAL_MAX_READERS);
+    if (rc != 0)
+        goto out;
+    op = "mdb_env_set_mapsize";
+    rc = mdb_env_set_mapsize(s->env, (size_t)c->map_size_mb << 20);
+    if (rc != 0)
+        goto out;
+    rc = mdb_env_open(s->env, c->path, MDB_NOTLS, 0600);
+    if (rc != 0) {
+        /* Name the directory: that is what the operator must look at. */
+        if (rc > 0) {
+            errno = rc;
+            rc = charon_err_set(err, CHARON_EUNAVAIL, "open LMDB "
+                                "environment in %s: %m", c->path);
+        } else {
+            rc = charon_err_set(err, CHARON_EUNAVAIL, "open LMDB "
+                                "environment in %s: %s", c->path,
+                                mdb_strerror(rc));
+        }
+        return rc;
+    }
+    op = "mdb_reader_check";
+    rc = mdb_reader_check(s->env, &dead);
+    if (rc != 0)
+        goto out;
+    if (dead > 0)
+        s->host->log(s->host, CHARON_LOG_INFO, "cleared %d stale reader "
+                     "slot(s) of dead processes in %s", dead, c->path);
+    s->max_key = (size_t)mdb_env_get_maxkeysize(s->env);
+    return store_local_open_dbis(s, err);
+out:
+    return rc == 0 ? CHARON_OK : store_local_mdb_err(s, rc, op, err);
+}
+
+void
+store_local_env_close(struct store_local *s)
+{
+    if (s->env != NULL) {
+        mdb_env_close(s->env);
+        s->env = NULL;
+    }
+}

@@ -1,0 +1,497 @@
+/*
+ * store_local.c - the embedded, persistent session store (LMDB).
+ *
+ * Sessions live in one directory ([store_local] path) shared by every
+ * charon-fcgi process on the host; see store_local.h for the layout and
+ * lmdb_env.c for the environment.  Every write is one LMDB write
+ * transaction, so a session is never half-written; LMDB serialises
+ * writers across threads and processes, readers never block.
+ *
+ * Expiry: a session whose expires_at is before host->now() is never
+ * returned and counts as absent for upsert.  Expired sessions are pruned
+ * (removed from both databases) inside the write transaction that brings
+ * the shared write counter to a multiple of prune_every (0: never on the
+ * counter), and whenever a write finds the map full, before it is
+ * retried once.
+ *
+ * Threading: the instance is read-only after create(); every operation
+ * may be called from any thread, concurrently; no thread state.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_local.h"
+
+static const struct charon_option store_local_options[] = {
+    { .name = "path", .type = CHARON_OPT_STRING,
+      .offset = offsetof(struct store_local_config, path),
+      .dflt = "/var/lib/charon-fcgi/sessions",
+      .help = "directory of the session database (created 0700 if missing)" },
+    { .name = "map_size_mb", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_local_config, map_size_mb),
+      .dflt = "256", .min = 1, .max = 65536,
+      .help = "largest size of the session file, in MiB" },
+    { .name = "prune_every", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_local_config, prune_every),
+      .dflt = "1000", .min = 0, .max = 1000000000,
+      .help = "remove expired sessions every N writes (0: only when full)" },
+    { .name = NULL }
+};
+
+static int
+store_local_create(const struct charon_host *host, const void *config,
+                   void **instance, struct charon_err *err)
+{
+    const struct store_local_config *c = config;
+    struct store_local *s;
+    int rc;
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    s->host = host;
+    s->map_size_mb = c->map_size_mb;
+    s->prune_every = c->prune_every;
+    rc = store_local_env_open(s, c, err);
+    if (rc != CHARON_OK)
+        goto fail;
+    *instance = s;
+    return CHARON_OK;
+fail:
+    store_local_env_close(s);
+    free(s);
+    return rc;
+}
+
+static void
+store_local_destroy(void *instance)
+{
+    struct store_local *s = instance;
+
+    if (s == NULL)
+        return;
+    store_local_env_close(s);
+    free(s);
+}
+
+/* Decodes a sessions value; CHARON_EIO if it is too short. */
+static int
+store_local_decode(const MDB_val *v, uint64_t *lock, int64_t *expires_at,
+                   struct charon_err *err)
+{
+    const unsigned char *p = v->mv_data;
+
+    if (v->mv_size < STORE_LOCAL_HDR)
+        return charon_err_set(err, CHARON_EIO, "corrupt session record "
+                              "(%zu bytes)", v->mv_size);
+    *lock = store_local_get64(p);
+    *expires_at = (int64_t)store_local_get64(p + 8);
+    return CHARON_OK;
+}
+
+static int
+store_local_get(void *instance, void *ts, const struct charon_store_key *key,
+                struct charon_buf *out, uint64_t *lock_version,
+                struct charon_err *err)
+{
+    struct store_local *s = instance;
+    unsigned char kb[STORE_LOCAL_KEY_MAX];
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t exp = 0;
+    size_t klen;
+    int rc;
+
+    (void)ts;
+    rc = store_local_key(s, key, 1, kb, &klen, err);
+    if (rc != CHARON_OK)
+        return rc;
+    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        txn = NULL;
+        rc = store_local_mdb_err(s, rc, "begin read transaction", err);
+        goto out;
+    }
+    k.mv_data = kb;
+    k.mv_size = klen;
+    rc = mdb_get(txn, s->sessions, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        rc = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
+        goto out;
+    }
+    if (rc != 0) {
+        rc = store_local_mdb_err(s, rc, "read session", err);
+        goto out;
+    }
+    rc = store_local_decode(&v, &lock, &exp, err);
+    if (rc != CHARON_OK)
+        goto out;
+    if (exp < s->host->now(s->host)) {
+        rc = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
+        goto out;
+    }
+    rc = charon_buf_append(out, (const unsigned char *)v.mv_data +
+                           STORE_LOCAL_HDR, v.mv_size - STORE_LOCAL_HDR);
+    if (rc != CHARON_OK) {
+        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
+        goto out;
+    }
+    *lock_version = lock;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
+static int
+store_local_get_all(void *instance, void *ts,
+                    const struct charon_store_key *key,
+                    charon_store_each_fn each, void *ctx,
+                    struct charon_err *err)
+{
+    struct store_local *s = instance;
+    unsigned char pb[STORE_LOCAL_KEY_MAX];
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t exp = 0, now;
+    size_t plen;
+    int rc, mrc;
+
+    (void)ts;
+    rc = store_local_key(s, key, 0, pb, &plen, err);
+    if (rc != CHARON_OK)
+        return rc;
+    now = s->host->now(s->host);
+    mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (mrc != 0) {
+        txn = NULL;
+        rc = store_local_mdb_err(s, mrc, "begin read transaction", err);
+        goto out;
+    }
+    mrc = mdb_cursor_open(txn, s->sessions, &cur);
+    if (mrc != 0) {
+        cur = NULL;
+        rc = store_local_mdb_err(s, mrc, "open cursor", err);
+        goto out;
+    }
+    k.mv_data = pb;
+    k.mv_size = plen;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < plen || memcmp(k.mv_data, pb, plen) != 0)
+            break;                      /* past (type, user_id) */
+        rc = store_local_decode(&v, &lock, &exp, err);
+        if (rc != CHARON_OK)
+            goto out;
+        if (exp < now)
+            continue;
+        rc = each(ctx, (const unsigned char *)v.mv_data + STORE_LOCAL_HDR,
+                  v.mv_size - STORE_LOCAL_HDR, lock);
+        if (rc != 0)
+            goto out;
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = store_local_mdb_err(s, mrc, "list sessions", err);
+        goto out;
+    }
+    rc = CHARON_OK;
+out:
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
+/* One attempt at an upsert, in its own write transaction.  Returns a
+ * charon code; *mdb_rc gets the LMDB code of a failed LMDB call. */
+static int
+store_local_upsert_txn(struct store_local *s,
+                       const unsigned char *skey, size_t slen,
+                       uint64_t expect, const void *blob, size_t len,
+                       int64_t expires_at, int *mdb_rc,
+                       struct charon_err *err)
+{
+    unsigned char eb[STORE_LOCAL_KEY_MAX];
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t old_exp = 0, now = s->host->now(s->host);
+    size_t elen;
+    int rc, live = 0, found = 0;
+
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0) {
+        txn = NULL;
+        goto out;
+    }
+    k.mv_data = (void *)skey;
+    k.mv_size = slen;
+    rc = mdb_get(txn, s->sessions, &k, &v);
+    if (rc == 0) {
+        found = 1;
+        rc = store_local_decode(&v, &lock, &old_exp, err);
+        if (rc != CHARON_OK)
+            goto out;
+        live = old_exp >= now;
+        if (live && lock != expect) {
+            rc = charon_err_set(err, CHARON_ECONFLICT,
+                                "lock_version moved on");
+            goto out;
+        }
+    } else if (rc != MDB_NOTFOUND) {
+        goto out;
+    }
+    if (found) {
+        store_local_exp_key(old_exp, skey, slen, eb, &elen);
+        k.mv_data = eb;
+        k.mv_size = elen;
+        rc = mdb_del(txn, s->expiry, &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            goto out;
+    }
+    k.mv_data = (void *)skey;
+    k.mv_size = slen;
+    v.mv_data = NULL;
+    v.mv_size = STORE_LOCAL_HDR + len;
+    rc = mdb_put(txn, s->sessions, &k, &v, MDB_RESERVE);
+    if (rc != 0)
+        goto out;
+    store_local_put64(v.mv_data, expect + 1);
+    store_local_put64((unsigned char *)v.mv_data + 8, (uint64_t)expires_at);
+    if (len > 0)
+        memcpy((unsigned char *)v.mv_data + STORE_LOCAL_HDR, blob, len);
+    store_local_exp_key(expires_at, skey, slen, eb, &elen);
+    k.mv_data = eb;
+    k.mv_size = elen;
+    v.mv_data = NULL;
+    v.mv_size = 0;
+    rc = mdb_put(txn, s->expiry, &k, &v, 0);
+    if (rc != 0)
+        goto out;
+    rc = store_local_count_write(s, txn, now);
+    if (rc != 0)
+        goto out;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (STORE_LOCAL_IS_MDB(rc)) {
+        *mdb_rc = rc;
+        rc = store_local_mdb_err(s, rc, "write session", err);
+    }
+    return rc;
+}
+
+static int
+store_local_upsert(void *instance, void *ts,
+                   const struct charon_store_key *key, uint64_t expect,
+                   const void *blob, size_t len, int64_t expires_at,
+                   struct charon_err *err)
+{
+    struct store_local *s = instance;
+    unsigned char kb[STORE_LOCAL_KEY_MAX];
+    size_t klen;
+    int rc, mdb_rc = 0;
+
+    (void)ts;
+    rc = store_local_key(s, key, 1, kb, &klen, err);
+    if (rc != CHARON_OK)
+        return rc;
+    if (len > 0xffffffffu - STORE_LOCAL_HDR)
+        return charon_err_set(err, CHARON_ETOOBIG, "session blob of %zu "
+                              "bytes is too large", len);
+    if (blob == NULL && len > 0)
+        return charon_err_set(err, CHARON_EINVAL, "session blob is NULL");
+    rc = store_local_upsert_txn(s, kb, klen, expect, blob, len, expires_at,
+                                &mdb_rc, err);
+    if (mdb_rc == MDB_MAP_FULL && store_local_prune_now(s) > 0) {
+        mdb_rc = 0;
+        charon_err_clear(err);
+        rc = store_local_upsert_txn(s, kb, klen, expect, blob, len,
+                                    expires_at, &mdb_rc, err);
+    }
+    return rc;
+}
+
+static int
+store_local_delete_one(void *instance, void *ts,
+                       const struct charon_store_key *key,
+                       struct charon_err *err)
+{
+    struct store_local *s = instance;
+    unsigned char kb[STORE_LOCAL_KEY_MAX];
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t exp = 0;
+    size_t klen;
+    int rc;
+
+    (void)ts;
+    rc = store_local_key(s, key, 1, kb, &klen, err);
+    if (rc != CHARON_OK)
+        return rc;
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0) {
+        txn = NULL;
+        goto out;
+    }
+    k.mv_data = kb;
+    k.mv_size = klen;
+    rc = mdb_get(txn, s->sessions, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        rc = CHARON_OK;                 /* nothing to do: not a write */
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    rc = store_local_decode(&v, &lock, &exp, err);
+    if (rc != CHARON_OK)
+        goto out;
+    rc = store_local_del_session(s, txn, kb, klen, exp);
+    if (rc != 0)
+        goto out;
+    rc = store_local_count_write(s, txn, s->host->now(s->host));
+    if (rc != 0)
+        goto out;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (STORE_LOCAL_IS_MDB(rc))
+        rc = store_local_mdb_err(s, rc, "delete session", err);
+    return rc;
+}
+
+/* Deletes every session under prefix pb except the one whose session_id
+ * is except (NULL: none); returns an LMDB or charon code. */
+static int
+store_local_delete_all_txn(struct store_local *s, MDB_txn *txn,
+                           const unsigned char *pb, size_t plen,
+                           const char *except, struct charon_err *err)
+{
+    unsigned char kb[STORE_LOCAL_KEY_MAX];
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t exp = 0;
+    size_t klen, xlen = except != NULL ? strlen(except) : 0;
+    int rc;
+
+    rc = mdb_cursor_open(txn, s->sessions, &cur);
+    if (rc != 0)
+        return rc;
+    k.mv_data = (void *)pb;
+    k.mv_size = plen;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        if (k.mv_size < plen || memcmp(k.mv_data, pb, plen) != 0 ||
+            k.mv_size > sizeof(kb))
+            break;                      /* past (type, user_id) */
+        if (except != NULL && k.mv_size - plen == xlen &&
+            memcmp((const unsigned char *)k.mv_data + plen, except,
+                   xlen) == 0) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        rc = store_local_decode(&v, &lock, &exp, err);
+        if (rc != CHARON_OK)
+            break;
+        /* Copy the key, delete, then seek past it again: no reliance on
+         * cursor positioning after a delete. */
+        klen = k.mv_size;
+        memcpy(kb, k.mv_data, klen);
+        rc = store_local_del_session(s, txn, kb, klen, exp);
+        if (rc != 0)
+            break;
+        k.mv_data = kb;
+        k.mv_size = klen;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+store_local_delete_all(void *instance, void *ts,
+                       const struct charon_store_key *key,
+                       const char *except_session_id, struct charon_err *err)
+{
+    struct store_local *s = instance;
+    unsigned char pb[STORE_LOCAL_KEY_MAX];
+    MDB_txn *txn = NULL;
+    size_t plen;
+    int rc;
+
+    (void)ts;
+    rc = store_local_key(s, key, 0, pb, &plen, err);
+    if (rc != CHARON_OK)
+        return rc;
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0) {
+        txn = NULL;
+        goto out;
+    }
+    rc = store_local_delete_all_txn(s, txn, pb, plen, except_session_id, err);
+    if (rc != 0)
+        goto out;
+    rc = store_local_count_write(s, txn, s->host->now(s->host));
+    if (rc != 0)
+        goto out;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (STORE_LOCAL_IS_MDB(rc))
+        rc = store_local_mdb_err(s, rc, "delete sessions", err);
+    return rc;
+}
+
+static int
+store_local_health(void *instance, void *ts, struct charon_err *err)
+{
+    struct store_local *s = instance;
+    MDB_txn *txn;
+    int rc;
+
+    (void)ts;
+    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        store_local_mdb_err(s, rc, "begin read transaction", err);
+        if (err != NULL)
+            err->code = CHARON_EUNAVAIL;
+        return CHARON_EUNAVAIL;
+    }
+    mdb_txn_abort(txn);
+    return CHARON_OK;
+}
+
+extern CHARON_PLUGIN_EXPORT const struct charon_store_plugin charon_plugin;
+CHARON_PLUGIN_EXPORT const struct charon_store_plugin charon_plugin = {
+    .hdr = {
+        .abi_version = CHARON_ABI_VERSION,
+        .kind        = CHARON_PLUGIN_STORE,
+        .name        = "store_local",
+        .version     = PACKAGE_VERSION,
+        .config_size = sizeof(struct store_local_config),
+        .options     = store_local_options,
+        .create      = store_local_create,
+        .destroy     = store_local_destroy,
+        .thread_init = NULL,
+        .thread_fini = NULL,
+    },
+    .caps       = CHARON_STORE_CAP_PERSIST | CHARON_STORE_CAP_LIST,
+    .get        = store_local_get,
+    .get_all    = store_local_get_all,
+    .upsert     = store_local_upsert,
+    .delete_one = store_local_delete_one,
+    .delete_all = store_local_delete_all,
+    .health     = store_local_health,
+};

@@ -1,0 +1,536 @@
+/*
+ * test_store_local.c - store_local through the store contract, then the
+ * rules only an embedded, persistent, multi-process store has: data
+ * survives a restart, a full file is a clear 503 and not a crash, expired
+ * sessions are pruned, concurrent writers never both win, and processes
+ * sharing the directory lose nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cu_main.h"
+#include "store_contract.h"
+
+#define T0 INT64_C(1700000000)
+#define SO "plugins/store_local/.libs/store_local.so"
+#define SP store_contract_plugin()
+
+static int
+open_contract(void)
+{
+    return store_contract_open(SO, "[store_local]\n"
+                               "path = @TESTDIR@/contract\n");
+}
+
+static int
+open_local(void)
+{
+    return store_contract_open(SO, "[store_local]\n"
+                               "path = @TESTDIR@/local\n");
+}
+
+static struct charon_store_key
+key_of(const char *user, const char *type, const char *sid)
+{
+    struct charon_store_key k;
+
+    k.user_id = user;
+    k.type = type;
+    k.session_id = sid;
+    return k;
+}
+
+/* Upserts len bytes of fill into inst (no thread state: store_local keeps
+ * none), expiring ttl seconds from now. */
+static int
+put_n(void *inst, const char *user, const char *sid, uint64_t expect,
+      const unsigned char *blob, size_t len, int64_t ttl,
+      struct charon_err *err)
+{
+    struct charon_store_key k = key_of(user, "full", sid);
+
+    charon_err_clear(err);
+    return SP->upsert(inst, NULL, &k, expect, blob, len,
+                      store_contract_now() + ttl, err);
+}
+
+static int
+put_s(void *inst, const char *user, const char *sid, uint64_t expect,
+      const char *blob, int64_t ttl)
+{
+    struct charon_err err;
+
+    return put_n(inst, user, sid, expect, (const unsigned char *)blob,
+                 strlen(blob), ttl, &err);
+}
+
+static int
+get_lock(void *inst, const char *user, const char *sid, uint64_t *lock)
+{
+    struct charon_store_key k = key_of(user, "full", sid);
+    struct charon_buf b = CHARON_BUF_INIT;
+    struct charon_err err;
+    int rc;
+
+    charon_err_clear(&err);
+    rc = SP->get(inst, NULL, &k, &b, lock, &err);
+    charon_buf_free(&b);
+    return rc;
+}
+
+static int
+count_each(void *ctx, const void *blob, size_t len, uint64_t lock_version)
+{
+    (void)blob;
+    (void)len;
+    (void)lock_version;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* How many live sessions get_all sees for (user, "full"); -1 on error. */
+static long
+count_sessions(void *inst, const char *user)
+{
+    struct charon_store_key k = key_of(user, "full", NULL);
+    struct charon_err err;
+    size_t n = 0;
+
+    charon_err_clear(&err);
+    if (SP->get_all(inst, NULL, &k, count_each, &n, &err) != CHARON_OK)
+        return -1;
+    return (long)n;
+}
+
+static void
+test_store_local_declares_persist_and_list_and_no_thread_state(void)
+{
+    CU_ASSERT_STRING_EQUAL("store_local", SP->hdr.name);
+    CU_ASSERT_EQUAL(CHARON_STORE_CAP_PERSIST | CHARON_STORE_CAP_LIST,
+                    SP->caps);
+    CU_ASSERT_PTR_NULL(SP->hdr.thread_init);
+    CU_ASSERT_PTR_NULL(SP->hdr.thread_fini);
+}
+
+static void
+test_sessions_persist_across_destroy_and_create(void)
+{
+    struct charon_err err;
+    uint64_t lock = 0;
+
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(store_contract_instance(), "u-persist",
+                                     "s1", 0, "kept", 3600));
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(store_contract_instance(), "u-persist",
+                                     "s1", 1, "kept2", 3600));
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_reopen(&err));
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(store_contract_instance(),
+                                        "u-persist", "s1", &lock));
+    CU_ASSERT_EQUAL(2u, lock);
+}
+
+static void
+test_create_makes_the_directory_with_mode_0700(void)
+{
+    char path[4096];
+    struct config *cfg = NULL;
+    struct charon_err err;
+    struct stat st;
+    void *inst = NULL;
+
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/fresh\n", &cfg, &inst, &err));
+    snprintf(path, sizeof(path), "%s/fresh", cu_scratch_dir());
+    CU_ASSERT_EQUAL(0, stat(path, &st));
+    CU_ASSERT(S_ISDIR(st.st_mode));
+    CU_ASSERT_EQUAL(0700, st.st_mode & 07777);
+    snprintf(path, sizeof(path), "%s/fresh/data.mdb", cu_scratch_dir());
+    CU_ASSERT_EQUAL(0, access(path, F_OK));
+    store_contract_instance_free(cfg, inst);
+}
+
+static void
+test_create_refuses_a_path_that_is_not_a_directory(void)
+{
+    char path[4096];
+    struct config *cfg = NULL;
+    struct charon_err err;
+    void *inst = NULL;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/a-file", cu_scratch_dir());
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fclose(f);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_ECONFIG, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/a-file\n", &cfg, &inst, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a-file is not a directory"));
+    CU_ASSERT_PTR_NULL(inst);
+}
+
+static void
+test_map_size_mb_outside_1_to_65536_is_a_config_error(void)
+{
+    struct config *cfg = NULL;
+    struct charon_err err;
+    void *inst = NULL;
+
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_ECONFIG, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/bad\nmap_size_mb = 0\n",
+        &cfg, &inst, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "map_size_mb"));
+    CU_ASSERT_EQUAL(CHARON_ECONFIG, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/bad\nmap_size_mb = 65537\n",
+        &cfg, &inst, &err));
+}
+
+static void
+test_a_session_key_over_the_limit_is_einval(void)
+{
+    char user[700];
+    struct charon_err err;
+
+    memset(user, 'u', sizeof(user) - 1);
+    user[sizeof(user) - 1] = '\0';
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL(CHARON_EINVAL, put_n(store_contract_instance(), user,
+                                         "s1", 0, (const unsigned char *)"x",
+                                         1, 60, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "over the limit"));
+}
+
+/* Fills a 1 MiB store with 100 KiB sessions (ttl seconds) until an upsert
+ * fails; returns how many fitted, and the failure in *rc / err. */
+static int
+fill(void *inst, const char *user, int64_t ttl, int *rc,
+     struct charon_err *err)
+{
+    static unsigned char blob[100 * 1024];
+    char sid[32];
+    int i;
+
+    memset(blob, 0xa5, sizeof(blob));
+    for (i = 0; i < 64; i++) {
+        snprintf(sid, sizeof(sid), "s%d", i);
+        blob[0] = (unsigned char)i;
+        *rc = put_n(inst, user, sid, 0, blob, sizeof(blob), ttl, err);
+        if (*rc != CHARON_OK)
+            return i;
+    }
+    return i;
+}
+
+static void
+test_a_full_map_is_eunavail_with_a_clear_message_and_still_reads(void)
+{
+    struct config *cfg = NULL;
+    struct charon_store_key k = key_of("u-full", "full", "s0");
+    struct charon_buf b = CHARON_BUF_INIT;
+    struct charon_err err;
+    void *inst = NULL;
+    uint64_t lock = 0;
+    int n, rc = CHARON_OK;
+    char sid[32];
+
+    store_contract_set_now(T0);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/full\nmap_size_mb = 1\n"
+        "prune_every = 0\n", &cfg, &inst, &err));
+    n = fill(inst, "u-full", 3600, &rc, &err);
+    CU_ASSERT(n >= 1 && n < 64);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, rc);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, err.code);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the session file is full "
+                                  "(map_size_mb = 1); raise map_size_mb"));
+    /* The failed write left nothing behind; the others still read. */
+    snprintf(sid, sizeof(sid), "s%d", n);
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, get_lock(inst, "u-full", sid, &lock));
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_OK, SP->get(inst, NULL, &k, &b, &lock, &err));
+    CU_ASSERT_EQUAL(100u * 1024, b.len);
+    CU_ASSERT(b.len > 1 && b.data[0] == 0 && b.data[1] == 0xa5);
+    CU_ASSERT_EQUAL(1u, lock);
+    CU_ASSERT_EQUAL((long)n, count_sessions(inst, "u-full"));
+    CU_ASSERT_EQUAL(CHARON_OK, SP->health(inst, NULL, &err));
+    /* Deleting makes room again. */
+    CU_ASSERT_EQUAL(CHARON_OK, SP->delete_one(inst, NULL, &k, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, "u-full", "small", 0, "x", 60));
+    charon_buf_free(&b);
+    store_contract_instance_free(cfg, inst);
+}
+
+static void
+test_a_full_map_prunes_expired_sessions_and_the_write_succeeds(void)
+{
+    static unsigned char blob[100 * 1024];
+    struct config *cfg = NULL;
+    struct charon_err err;
+    void *inst = NULL;
+    int n, rc = CHARON_OK;
+
+    store_contract_set_now(T0);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/full2\nmap_size_mb = 1\n"
+        "prune_every = 0\n", &cfg, &inst, &err));
+    n = fill(inst, "u-full2", 10, &rc, &err);
+    CU_ASSERT(n >= 1 && n < 64);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, rc);
+    store_contract_set_now(T0 + 100);
+    memset(blob, 0x5a, sizeof(blob));
+    CU_ASSERT_EQUAL(CHARON_OK, put_n(inst, "u-full2", "after", 0, blob,
+                                     sizeof(blob), 3600, &err));
+    store_contract_set_now(T0);
+    /* Back in time, the pruned sessions do not come back. */
+    CU_ASSERT_EQUAL(1, count_sessions(inst, "u-full2"));
+    store_contract_instance_free(cfg, inst);
+}
+
+/* Puts 5 sessions that expire at T0 + 10, moves past them, writes
+ * 10 times elsewhere, then goes back to T0 and counts what is left. */
+static long
+expire_and_write(const char *ini, const char *user)
+{
+    struct config *cfg = NULL;
+    struct charon_err err;
+    void *inst = NULL;
+    char sid[32];
+    long left;
+    int i;
+
+    store_contract_set_now(T0);
+    charon_err_clear(&err);
+    if (store_contract_instance_new(ini, &cfg, &inst, &err) != CHARON_OK)
+        return -2;
+    for (i = 0; i < 5; i++) {
+        snprintf(sid, sizeof(sid), "old%d", i);
+        CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, user, sid, 0, "old", 10));
+    }
+    CU_ASSERT_EQUAL(5, count_sessions(inst, user));
+    store_contract_set_now(T0 + 100);
+    CU_ASSERT_EQUAL(0, count_sessions(inst, user));
+    for (i = 0; i < 10; i++) {
+        snprintf(sid, sizeof(sid), "new%d", i);
+        CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, "u-other", sid, 0, "new",
+                                         3600));
+    }
+    store_contract_set_now(T0);
+    left = count_sessions(inst, user);
+    CU_ASSERT_EQUAL(10, count_sessions(inst, "u-other"));
+    store_contract_instance_free(cfg, inst);
+    return left;
+}
+
+static void
+test_pruning_every_n_writes_removes_expired_sessions_for_good(void)
+{
+    /* Control: without pruning the clock going back revives them, which
+     * shows the check below can see a missed prune. */
+    CU_ASSERT_EQUAL(5, expire_and_write("[store_local]\n"
+        "path = @TESTDIR@/noprune\nprune_every = 0\n", "u-p0"));
+    CU_ASSERT_EQUAL(0, expire_and_write("[store_local]\n"
+        "path = @TESTDIR@/prune\nprune_every = 10\n", "u-p10"));
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+#define RACE_THREADS 8
+#define RACE_ROUNDS 200
+#define RACE_MAX (RACE_THREADS * RACE_ROUNDS + 2)
+
+struct race {
+    unsigned wins[RACE_MAX];      /* successes per expect value */
+    unsigned successes;
+    unsigned errors;
+};
+
+static void *
+race_thread(void *arg)
+{
+    struct race *r = arg;
+    struct charon_err err;
+    uint64_t lock;
+    char blob[32];
+    int i, rc;
+
+    for (i = 0; i < RACE_ROUNDS; i++) {
+        lock = 0;
+        if (get_lock(store_contract_instance(), "u-race", "s1", &lock)
+            != CHARON_OK) {
+            __atomic_add_fetch(&r->errors, 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+        snprintf(blob, sizeof(blob), "v%llu", (unsigned long long)lock + 1);
+        rc = put_n(store_contract_instance(), "u-race", "s1", lock,
+                   (const unsigned char *)blob, strlen(blob), 3600, &err);
+        if (rc == CHARON_OK) {
+            __atomic_add_fetch(&r->successes, 1, __ATOMIC_SEQ_CST);
+            if (lock < RACE_MAX)
+                __atomic_add_fetch(&r->wins[lock], 1, __ATOMIC_SEQ_CST);
+        } else if (rc != CHARON_ECONFLICT) {
+            __atomic_add_fetch(&r->errors, 1, __ATOMIC_SEQ_CST);
+        }
+    }
+    return NULL;
+}
+
+static void
+test_racing_upserts_never_both_win_on_one_lock_version(void)
+{
+    static struct race r;
+    pthread_t t[RACE_THREADS];
+    uint64_t lock = 0, i;
+    int n, twice = 0;
+
+    memset(&r, 0, sizeof(r));
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, put_s(store_contract_instance(),
+                                           "u-race", "s1", 0, "v1", 3600));
+    r.successes = 1;
+    r.wins[0] = 1;
+    for (n = 0; n < RACE_THREADS; n++)
+        CU_ASSERT_EQUAL_FATAL(0, pthread_create(&t[n], NULL, race_thread, &r));
+    for (n = 0; n < RACE_THREADS; n++)
+        pthread_join(t[n], NULL);
+    CU_ASSERT_EQUAL(0u, r.errors);
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(store_contract_instance(), "u-race",
+                                        "s1", &lock));
+    CU_ASSERT_EQUAL((uint64_t)r.successes, lock);
+    CU_ASSERT(r.successes > (unsigned)RACE_ROUNDS);
+    for (i = 0; i < RACE_MAX; i++)
+        if (r.wins[i] != (i < lock ? 1u : 0u))
+            twice++;
+    CU_ASSERT_EQUAL(0, twice);
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+#define PROCS 4
+#define PROC_SESSIONS 200
+
+/*
+ * A child process (this program again, exec'd with STORE_LOCAL_TEST_CHILD
+ * = "ID FD DIR", so that it inherits no LMDB environment and no heap):
+ * opens its own instance on DIR/local, waits for the start signal on FD
+ * and writes its sessions.  Exit status 0 on success.
+ */
+static int
+child_main(const char *spec)
+{
+    char dir[4096], ini[4200], sid[32], c;
+    int id, fd, i, bad = 0;
+
+    if (sscanf(spec, "%d %d %4095s", &id, &fd, dir) != 3)
+        return 2;
+    snprintf(ini, sizeof(ini), "[store_local]\npath = %s/local\n", dir);
+    if (store_contract_open(SO, ini) != 0)
+        return 2;
+    store_contract_set_now(T0);
+    while (read(fd, &c, 1) < 0 && errno == EINTR)
+        ;
+    for (i = 0; i < PROC_SESSIONS; i++) {
+        snprintf(sid, sizeof(sid), "p%d-%d", id, i);
+        if (put_s(store_contract_instance(), "u-procs", sid, 0, sid, 3600)
+            != CHARON_OK)
+            bad++;
+    }
+    store_contract_close();
+    return bad == 0 ? 0 : 3;
+}
+
+static void
+test_processes_sharing_the_directory_lose_no_session(void)
+{
+    char spec[4200], self[4096];
+    pid_t pid[PROCS];
+    ssize_t n;
+    int fds[2], i, status, ok = 0;
+
+    store_contract_set_now(T0);
+    /* Resolved here, not by exec: under valgrind /proc/self/exe is the
+     * tool, while readlink() answers this program. */
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    CU_ASSERT_FATAL(n > 0);
+    self[n] = '\0';
+    CU_ASSERT_EQUAL_FATAL(0, pipe(fds));
+    fflush(NULL);
+    for (i = 0; i < PROCS; i++) {
+        snprintf(spec, sizeof(spec), "%d %d %s", i, fds[0], cu_scratch_dir());
+        pid[i] = fork();
+        if (pid[i] == 0) {
+            close(fds[1]);
+            setenv("STORE_LOCAL_TEST_CHILD", spec, 1);
+            execl(self, "test_store_local", (char *)NULL);
+            _exit(4);
+        }
+        CU_ASSERT(pid[i] > 0);
+    }
+    close(fds[0]);
+    /* Meanwhile this process writes through its own instance too. */
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(store_contract_instance(), "u-procs",
+                                     "parent", 0, "parent", 3600));
+    close(fds[1]);                        /* go */
+    for (i = 0; i < PROCS; i++) {
+        if (pid[i] > 0 && waitpid(pid[i], &status, 0) == pid[i] &&
+            WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            ok++;
+    }
+    CU_ASSERT_EQUAL(PROCS, ok);
+    CU_ASSERT_EQUAL(PROCS * PROC_SESSIONS + 1,
+                    count_sessions(store_contract_instance(), "u-procs"));
+}
+
+static const CU_TestInfo store_local_tests[] = {
+    { "store_local declares persist and list and keeps no thread state",
+      test_store_local_declares_persist_and_list_and_no_thread_state },
+    { "sessions persist across destroy and create of the instance",
+      test_sessions_persist_across_destroy_and_create },
+    { "create makes the session directory with mode 0700",
+      test_create_makes_the_directory_with_mode_0700 },
+    { "create refuses a path that is not a directory",
+      test_create_refuses_a_path_that_is_not_a_directory },
+    { "map_size_mb outside 1..65536 is a config error",
+      test_map_size_mb_outside_1_to_65536_is_a_config_error },
+    { "a session key over LMDB's key limit is EINVAL",
+      test_a_session_key_over_the_limit_is_einval },
+    { "a full map is EUNAVAIL with a clear message and existing sessions "
+      "still read",
+      test_a_full_map_is_eunavail_with_a_clear_message_and_still_reads },
+    { "a full map prunes expired sessions and the write then succeeds",
+      test_a_full_map_prunes_expired_sessions_and_the_write_succeeds },
+    { "pruning every N writes removes expired sessions for good",
+      test_pruning_every_n_writes_removes_expired_sessions_for_good },
+    { "8 threads racing upserts never both win on one lock_version",
+      test_racing_upserts_never_both_win_on_one_lock_version },
+    { "4 processes sharing the directory lose no session",
+      test_processes_sharing_the_directory_lose_no_session },
+    CU_TEST_INFO_NULL
+};
+
+int
+main(void)
+{
+    static const struct cu_suite suites[] = {
+        { "store_local: store contract", open_contract,
+          store_contract_close, store_contract_tests },
+        { "store_local", open_local, store_contract_close, store_local_tests },
+        { NULL, NULL, NULL, NULL }
+    };
+    const char *child = getenv("STORE_LOCAL_TEST_CHILD");
+
+    if (child != NULL)
+        return child_main(child);
+    return cu_main(suites);
+}
