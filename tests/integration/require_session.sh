@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# require_session.sh - with session_store = local and require_session, a
+# token passes only while its session exists: charonctl (one process) and
+# the daemon (another) share the LMDB store, and a revoke is instant.
+. "$(dirname "$0")/lib.sh"
+export CHARON_PLUGIN_PATH=$CHARON_PLUGIN_PATH:$BUILD/plugins/store_local/.libs
+
+make_secret
+base_config | sed 's/^session_store = dummy/session_store = local/' > "$T/charon.ini"
+cat >> "$T/charon.ini" <<INI
+
+[authorizer]
+require_session = true
+
+[store_local]
+path = $T/sessions
+INI
+
+SOCK=$T/r.sock
+"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
+DPID=$!; PIDS="$PIDS $DPID"
+wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+
+session() {
+    "$CTL" -c "$T/charon.ini" session create --user "$1" | "$PY" -c \
+        'import json,sys; d=json.load(sys.stdin); print(d["session"]["id"], d["tokens"]["access_token"])'
+}
+authz() { "$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer $1" "unix:$SOCK"; }
+
+read -r SID1 TOK1 < <(session dave)
+read -r SID2 TOK2 < <(session dave)
+expect_contains "a live session's token passes" "$(authz "$TOK1")" "Status: 200"
+expect_contains "so does the user's second session" "$(authz "$TOK2")" "Status: 200"
+out=$("$CTL" -c "$T/charon.ini" session list --user dave)
+expect_eq "charonctl lists both sessions" "$(printf '%s\n' "$out" | grep -c '"id"')" "2"
+"$CTL" -c "$T/charon.ini" session revoke --user dave --session "$SID1"
+out=$(authz "$TOK1")
+expect_contains "a revoked session's token is refused at once" "$out" "Status: 401"
+expect_contains "with Charon's message" "$out" '"message":"session not found"'
+expect_contains "the other session still passes" "$(authz "$TOK2")" "Status: 200"
+"$CTL" -c "$T/charon.ini" session revoke-all --user dave
+expect_contains "revoke-all ends the rest" "$(authz "$TOK2")" "Status: 401"
+mapfile -t M < <("$PY" "$SRC/tests/integration/mint.py" "$T/secret" 'nosid={"sid":null}')
+expect_contains "a token without sid cannot name its session" "$(authz "${M[0]#* }")" \
+    "bearer token claim sub, sid or styp not found"
+kill -TERM "$DPID"
+wait_for_exit "$DPID" 10 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"
+finish
