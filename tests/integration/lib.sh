@@ -60,6 +60,15 @@ make_secret() {
     chmod 700 "$T/keycache"
 }
 
+# tamper TOKEN: the token with its signature's first character changed
+# (the last one also carries padding bits that base64url decoding ignores,
+# as Charon's does, so changing it may change nothing).
+tamper() {
+    local sig=${1##*.} flip=A
+    case $sig in A*) flip=B ;; esac
+    printf '%s.%s%s' "${1%.*}" "$flip" "${sig#?}"
+}
+
 # base_config: the [charon] lines every test config starts with (a secret
 # from make_secret, the dummy store, a private key cache).
 base_config() {
