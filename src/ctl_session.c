@@ -4,6 +4,7 @@
 
 #include "charonctl.h"
 #include "clock.h"
+#include "session_codec.h"
 #include "session_tokens.h"
 
 /* Splits "h.p.s" into the body part "h.p" and the cookie part ".s". */
@@ -73,13 +74,29 @@ ctl_session_create(struct ctl *c, const struct policy *p)
     return CTL_EXIT_OK;
 }
 
+struct ctl_session_list {
+    const unsigned char *key;
+    size_t shown;
+    size_t ignored;
+};
+
+/* Prints a stored session's JSON if its signature holds. */
 static int
 ctl_session_print_one(void *ctx, const void *blob, size_t len,
                       uint64_t lock_version)
 {
+    struct ctl_session_list *l = ctx;
+    const char *data;
+    size_t data_len;
+
     (void)lock_version;
-    *(size_t *)ctx += 1;
-    printf("%.*s\n", (int)len, (const char *)blob);
+    if (session_codec_check_mac(blob, len, l->key, SESSION_KEY_LEN, &data,
+                                &data_len) < 0) {
+        l->ignored++;
+        return 0;
+    }
+    l->shown++;
+    printf("%.*s\n", (int)data_len, data);
     return 0;
 }
 
@@ -87,9 +104,9 @@ static int
 ctl_session_store(struct ctl *c, const char *verb)
 {
     const struct charon_store_plugin *sp = snapshot_store(c->snap);
+    struct ctl_session_list list = { c->snap->session_key, 0, 0 };
     struct charon_store_key key;
     struct charon_err err;
-    size_t count = 0;
     int rc;
 
     key.session_id = c->session;
@@ -97,7 +114,11 @@ ctl_session_store(struct ctl *c, const char *verb)
     key.type = c->type;
     if (strcmp(verb, "list") == 0) {
         rc = sp->get_all(c->snap->store.instance, c->worker.store_ts, &key,
-                         ctl_session_print_one, &count, &err);
+                         ctl_session_print_one, &list, &err);
+        if (rc == CHARON_OK && list.ignored > 0)
+            fprintf(stderr, "charonctl: ignored %zu stored session%s with an "
+                    "invalid signature\n", list.ignored,
+                    list.ignored == 1 ? "" : "s");
     } else if (strcmp(verb, "revoke") == 0) {
         if (c->session == NULL) {
             fprintf(stderr, "charonctl: session revoke needs --session SID\n");

@@ -19,7 +19,8 @@
 #define KEY_CACHE_MAX_KEY 64
 
 static int
-key_cache_name(const char *dir, const char *salt, unsigned iterations,
+key_cache_name(const char *dir, const unsigned char *secret,
+               size_t secret_len, const char *salt, unsigned iterations,
                size_t len, char *path, size_t path_len,
                struct charon_err *err)
 {
@@ -35,6 +36,8 @@ key_cache_name(const char *dir, const char *salt, unsigned iterations,
     n = snprintf(num, sizeof(num), "%u/%zu", iterations, len);
     if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, KEY_CACHE_TAG, sizeof(KEY_CACHE_TAG)) != 1 ||
+        EVP_DigestUpdate(ctx, secret, secret_len) != 1 ||
+        EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
         EVP_DigestUpdate(ctx, salt, strlen(salt) + 1) != 1 ||
         EVP_DigestUpdate(ctx, num, (size_t)n) != 1 ||
         EVP_DigestFinal_ex(ctx, md, NULL) != 1) {
@@ -96,7 +99,8 @@ key_cache_dir_ok(const char *dir, struct charon_err *err)
 /* The cache file of (salt, iterations, len), in a directory fit to hold
  * it (created 0700 if missing). */
 static int
-key_cache_path(const char *dir, const char *salt, unsigned iterations,
+key_cache_path(const char *dir, const unsigned char *secret,
+               size_t secret_len, const char *salt, unsigned iterations,
                size_t len, char *path, size_t path_len,
                struct charon_err *err)
 {
@@ -107,7 +111,8 @@ key_cache_path(const char *dir, const char *salt, unsigned iterations,
     rc = key_cache_dir_ok(dir, err);
     if (rc != CHARON_OK)
         return rc;
-    return key_cache_name(dir, salt, iterations, len, path, path_len, err);
+    return key_cache_name(dir, secret, secret_len, salt, iterations, len,
+                          path, path_len, err);
 }
 
 int
@@ -122,33 +127,36 @@ key_cache_load(const char *dir, const unsigned char *secret,
     ssize_t n;
     int fd, rc;
 
-    rc = key_cache_path(dir, salt, iterations, len, path, sizeof(path), err);
+    rc = key_cache_path(dir, secret, secret_len, salt, iterations, len, path,
+                        sizeof(path), err);
     if (rc != CHARON_OK)
         return rc;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT)
             return charon_err_set(err, CHARON_ENOTFOUND, "no cached key");
-        return charon_err_set(err, CHARON_EIO, "open %s: %m", path);
+        return charon_err_set(err, CHARON_EIO, "open the key of salt \"%s\" "
+                              "in %s: %m", salt, dir);
     }
     rc = CHARON_EIO;
     if (fstat(fd, &st) < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "stat %s: %m", path);
+        rc = charon_err_set(err, CHARON_EIO, "stat the key of salt \"%s\": "
+                            "%m", salt);
         goto out;
     }
     if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
         rc = charon_err_set(err, CHARON_ECONFIG,
-                            "%s is not a private file of this user; ignored",
-                            path);
+                            "the cached key of salt \"%s\" in %s is not a "
+                            "private file of this user; ignored", salt, dir);
         goto out;
     }
     n = read(fd, buf, sizeof(buf));
     if (n != (ssize_t)(len + KEY_CACHE_CHECK_LEN) ||
         key_cache_check(secret, secret_len, buf, len, check) != CHARON_OK ||
         CRYPTO_memcmp(check, buf + len, KEY_CACHE_CHECK_LEN) != 0) {
-        rc = charon_err_set(err, CHARON_EIO, "%s is damaged; derived again",
-                            path);
+        rc = charon_err_set(err, CHARON_EIO, "the cached key of salt \"%s\" "
+                            "in %s is damaged; derived again", salt, dir);
         goto out;
     }
     memcpy(out, buf, len);
@@ -169,7 +177,8 @@ key_cache_store(const char *dir, const unsigned char *secret,
     size_t total = len + KEY_CACHE_CHECK_LEN;
     int fd, rc;
 
-    rc = key_cache_path(dir, salt, iterations, len, path, sizeof(path), err);
+    rc = key_cache_path(dir, secret, secret_len, salt, iterations, len, path,
+                        sizeof(path), err);
     if (rc != CHARON_OK)
         return rc;
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir) >=
@@ -182,18 +191,21 @@ key_cache_store(const char *dir, const unsigned char *secret,
     }
     fd = mkstemp(tmp);          /* 0600 */
     if (fd < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "create %s: %m", tmp);
+        rc = charon_err_set(err, CHARON_EIO, "create a key file in %s: %m",
+                            dir);
         goto out;
     }
     if (write(fd, buf, total) != (ssize_t)total || fsync(fd) < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "write %s: %m", tmp);
+        rc = charon_err_set(err, CHARON_EIO, "write a key file in %s: %m",
+                            dir);
         close(fd);
         unlink(tmp);
         goto out;
     }
     close(fd);
     if (rename(tmp, path) < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "rename to %s: %m", path);
+        rc = charon_err_set(err, CHARON_EIO, "store a key file in %s: %m",
+                            dir);
         unlink(tmp);
         goto out;
     }

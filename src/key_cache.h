@@ -4,13 +4,14 @@
  * once, not on every request.
  *
  * Layout: one file per derived key in the cache directory, named by
- * SHA-256 over (a version tag, the salt, the iteration count and the
- * length) -- not the secret, so that a file name offers no cheap test of
- * a guessed secret.  The file holds the key followed by a 16-byte check
- * (HMAC-SHA256 keyed with the secret over the key): a file written under
- * another secret, or damaged, fails the check and is derived again and
- * replaced, never trusted.  The directory must belong to the process
- * owner with no group/other access (0700); it is created so if missing.  Files are 0600,
+ * SHA-256 over (a version tag, the secret, the salt, the iteration count
+ * and the length), so daemons with different secrets can share one
+ * directory.  The file holds the key followed by a 16-byte check
+ * (HMAC-SHA256 keyed with the secret over the key): a damaged file is
+ * derived again, never trusted.  A file name is a fast test of a guessed
+ * secret, so the directory must belong to the process owner with no
+ * group/other access (0700; created so if missing) -- whoever can list it
+ * can read the secret file anyway -- and no message names a file.  Files are 0600,
  * written to a temporary name and renamed into place.  The cache holds
  * secret material: it is as sensitive as the base secret file.
  */

@@ -1,11 +1,13 @@
 /* session_tokens.c - create a session and sign its tokens. */
 #include "session_tokens.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "session_codec.h"
 #include "snapshot.h"
 #include "worker.h"
 
@@ -66,6 +68,36 @@ session_tokens_claims(const struct policy *p, json_object *session,
     return c;
 }
 
+/* The session a login creates at now (CHARON-SEMANTICS §4.1-4.2). */
+static void
+session_tokens_new(const struct charon_section *c, const char *user_id,
+                   const char *type, const char *sid, const char *refresh_id,
+                   int64_t now, struct session *s)
+{
+    int64_t ttl_left, refresh_ttl;
+
+    memset(s, 0, sizeof(*s));
+    snprintf(s->id, sizeof(s->id), "%s", sid);
+    snprintf(s->user_id, sizeof(s->user_id), "%s", user_id);
+    snprintf(s->type, sizeof(s->type), "%s", type);
+    snprintf(s->refresh_token_id, sizeof(s->refresh_token_id), "%s",
+             refresh_id);
+    if (c->session_ttl == CONFIG_TTL_INFINITE) {
+        s->expires_at = SESSION_INFINITE;
+        ttl_left = INT64_MAX;
+    } else {
+        s->expires_at = now + c->session_ttl;
+        ttl_left = c->session_ttl;
+    }
+    refresh_ttl = session_tokens_min(c->refresh_token_ttl, ttl_left);
+    s->created_at = now;
+    s->refresh_expires_at = now + refresh_ttl;
+    s->refreshed_at = now;
+    s->tokens_fresh_from = now;
+    s->prev_tokens_fresh_from = now;      /* Charon: now, not 0 */
+    s->version = SESSION_VERSION;
+}
+
 int
 session_tokens_create(struct worker *w, const struct policy *p,
                       const char *user_id, const char *session_type,
@@ -73,16 +105,16 @@ session_tokens_create(struct worker *w, const struct policy *p,
                       struct charon_err *err)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
-    const struct charon_section *c = p->charon;
+    struct charon_buf blob = CHARON_BUF_INIT, json = CHARON_BUF_INIT;
+    char refresh_id[IDS_LEN + 1], access_id[IDS_LEN + 1];
     struct session_tokens st;
     struct charon_store_key key;
-    char refresh_id[IDS_LEN + 1], access_id[IDS_LEN + 1];
+    struct session s;
     json_object *claims = NULL;
-    int64_t session_exp, ttl_left, refresh_ttl, access_ttl;
-    const char *blob;
     int rc;
 
     memset(&st, 0, sizeof(st));
+    memset(&s, 0, sizeof(s));
     rc = ids_generate(st.session_id, err);
     if (rc == CHARON_OK)
         rc = ids_generate(refresh_id, err);
@@ -90,63 +122,28 @@ session_tokens_create(struct worker *w, const struct policy *p,
         rc = ids_generate(access_id, err);
     if (rc != CHARON_OK)
         return rc;
-    /* CHARON-SEMANTICS §4.1, create. */
-    if (c->session_ttl == CONFIG_TTL_INFINITE) {
-        session_exp = -1;
-        ttl_left = INT64_MAX;
-    } else {
-        session_exp = now + c->session_ttl;
-        ttl_left = c->session_ttl;
-    }
-    refresh_ttl = session_tokens_min(c->refresh_token_ttl, ttl_left);
-    access_ttl = session_tokens_min(c->access_token_ttl, refresh_ttl);
-    st.refresh_exp = now + refresh_ttl;
-    st.access_exp = now + access_ttl;
-
-    rc = CHARON_ENOMEM;
-    st.session = json_object_new_object();
-    if (st.session == NULL)
+    session_tokens_new(p->charon, user_id, session_type, st.session_id,
+                       refresh_id, now, &s);
+    st.refresh_exp = s.refresh_expires_at;
+    st.access_exp = now + session_tokens_min(p->charon->access_token_ttl,
+                                             s.refresh_expires_at - now);
+    /* The stored blob already carries the store's lock_version + 1, and so
+     * does the session handed back (charon-fcgi deviation c). */
+    s.lock_version = 1;
+    rc = session_codec_encode(&s, w->snap->session_key, &blob, err);
+    if (rc != CHARON_OK)
         goto fail;
-    json_object_object_add(st.session, "id",
-                           json_object_new_string(st.session_id));
-    json_object_object_add(st.session, "user_id",
-                           json_object_new_string(user_id));
-    json_object_object_add(st.session, "type",
-                           json_object_new_string(session_type));
-    json_object_object_add(st.session, "created_at", json_object_new_int64(now));
-    json_object_object_add(st.session, "expires_at", session_exp < 0
-                           ? json_object_new_string("infinite")
-                           : json_object_new_int64(session_exp));
-    json_object_object_add(st.session, "refresh_expires_at",
-                           json_object_new_int64(st.refresh_exp));
-    json_object_object_add(st.session, "refresh_token_id",
-                           json_object_new_string(refresh_id));
-    json_object_object_add(st.session, "refreshed_at",
-                           json_object_new_int64(now));
-    json_object_object_add(st.session, "tokens_fresh_from",
-                           json_object_new_int64(now));
-    json_object_object_add(st.session, "prev_tokens_fresh_from",
-                           json_object_new_int64(now));
-    json_object_object_add(st.session, "lock_version", json_object_new_int(0));
-    json_object_object_add(st.session, "extra_payload",
-                           json_object_new_object());
-    json_object_object_add(st.session, "version", json_object_new_int(7));
-
-    /* The store increments lock_version; the caller sees the new one. */
     key.session_id = st.session_id;
     key.user_id = user_id;
     key.type = session_type;
-    json_object_object_add(st.session, "lock_version", json_object_new_int(1));
-    blob = json_object_to_json_string_ext(
-        st.session, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (blob == NULL)
-        goto fail;
-    rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, 0, blob,
-                    strlen(blob), st.refresh_exp, err);
+    rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, 0, blob.data,
+                    blob.len, st.refresh_exp, err);
     if (rc != CHARON_OK)
         goto fail;
-
     rc = CHARON_ENOMEM;
+    if (session_codec_json(&s, &json) != CHARON_OK ||
+        (st.session = json_tokener_parse((const char *)json.data)) == NULL)
+        goto fail;
     claims = session_tokens_claims(p, st.session, refresh_id, "refresh", now,
                                    st.refresh_exp);
     if (claims == NULL)
@@ -165,10 +162,14 @@ session_tokens_create(struct worker *w, const struct policy *p,
     if (rc != CHARON_OK)
         goto fail;
     *out = st;
+    charon_buf_free(&blob);
+    charon_buf_free(&json);
     return CHARON_OK;
 fail:
     if (rc == CHARON_ENOMEM)
         charon_err_set(err, rc, "out of memory");
+    charon_buf_free(&blob);
+    charon_buf_free(&json);
     session_tokens_free(&st);
     return rc;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base_secret.h"
 #include "keys.h"
 #include "log.h"
@@ -203,6 +205,15 @@ snapshot_build(struct config *cfg, struct snapshot **out,
                          "session_store", cfg->charon.session_store, errs);
     if (rc != CHARON_OK)
         goto fail;
+    if (snapshot_store(s)->caps & CHARON_STORE_CAP_PERSIST) {
+        rc = keys_derive(s->keys, CHARON_KEY_SESSION, s->session_key,
+                         sizeof(s->session_key), &err);
+        if (rc != CHARON_OK) {
+            config_errors_add(errs, "%s: session key: %s", cfg->file,
+                              err.msg);
+            goto fail;
+        }
+    }
     rc = config_finish(cfg, snapshot_known_sections, errs, &warnings);
     for (i = 0; i < warnings.n; i++)
         log_msg(CHARON_LOG_WARN, "%s", warnings.lines[i]);
@@ -263,6 +274,7 @@ snapshot_free(struct snapshot *s)
     snapshot_plugin_free(&s->store);
     snapshot_plugin_free(&s->token);
     keys_free(s->keys);
+    OPENSSL_cleanse(s->session_key, sizeof(s->session_key));
     config_free(s->cfg);
     free(s);
 }

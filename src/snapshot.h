@@ -48,6 +48,9 @@ struct snapshot {
     struct keys *keys;
     struct plugin_slot token;
     struct plugin_slot store;
+    /* Signs stored sessions: PBKDF2(secret, "RedisStore HMAC"); derived
+     * only when the store keeps sessions. */
+    unsigned char session_key[32];
     struct policy base;
     struct policy *profiles;
     size_t nprofiles;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "session_codec.h"
 #include "snapshot.h"
 #include "token_extract.h"
 #include "worker.h"
@@ -87,7 +88,7 @@ token_check_verify(struct worker *w, const char *token, size_t len,
  * (an integer too when allow_int).  0 ok, -1 absent, -2 invalid. */
 static int
 token_check_id(const struct json_claims *claims, const char *name,
-               int allow_int, char *out)
+               int *is_int, char *out)
 {
     const struct json_claims_value *v = json_claims_get(claims, name);
     int64_t n;
@@ -95,13 +96,14 @@ token_check_id(const struct json_claims *claims, const char *name,
 
     if (v == NULL)
         return -1;
-    if (v->type == JSON_CLAIMS_NUMBER && allow_int) {
+    if (v->type == JSON_CLAIMS_NUMBER && is_int != NULL) {
         if (json_claims_int(v, &n) < 0 ||
             memchr(v->p, '.', v->len) != NULL ||
             memchr(v->p, 'e', v->len) != NULL ||
             memchr(v->p, 'E', v->len) != NULL)
             return -2;
         snprintf(out, TOKEN_CHECK_ID_MAX, "%lld", (long long)n);
+        *is_int = 1;
         return 0;
     }
     if (v->type != JSON_CLAIMS_STRING)
@@ -120,6 +122,8 @@ token_check_session(struct worker *w, struct token_check *tc)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
     struct charon_store_key key;
+    struct session_expect want;
+    struct session session;
     struct charon_err err;
     uint64_t lock;
     int rc;
@@ -131,9 +135,27 @@ token_check_session(struct worker *w, struct token_check *tc)
     charon_buf_reset(&w->out);
     rc = sp->get(w->snap->store.instance, w->store_ts, &key, &w->out, &lock,
                  &err);
+    if (rc == CHARON_OK) {
+        /* A blob that is not a valid, signed, live session of this user
+         * counts as absent: the store is not trusted. */
+        want.user_id = tc->user_id;
+        want.user_id_is_int = tc->user_id_is_int;
+        want.type = tc->session_type;
+        want.session_id = tc->session_id;
+        want.now = w->now;
+        rc = session_codec_decode(w->out.data, w->out.len,
+                                  w->snap->session_key, &want, &session,
+                                  &err);
+        if (rc == CHARON_OK) {
+            session_free(&session);
+            charon_buf_reset(&w->out);
+            return;
+        }
+        if (rc == CHARON_ENOTFOUND)
+            log_msg(CHARON_LOG_WARN, "ignored stored session %s of user %s: "
+                    "%s", tc->session_id, tc->user_id, err.msg);
+    }
     charon_buf_reset(&w->out);
-    if (rc == CHARON_OK)
-        return;
     if (rc == CHARON_ENOTFOUND) {
         token_check_fail(tc, 401, "invalid_token", "session not found");
         return;
@@ -178,6 +200,7 @@ token_check_access(struct worker *w, const struct policy *p,
 
     memset(tc, 0, sizeof(*tc));
     tc->status = 200;
+    w->now = req->now;
     tc->transport = token_extract(req->authorization, req->cookie,
                                   p->charon->access_cookie_name, &w->token);
     if (tc->transport < 0) {
@@ -206,15 +229,16 @@ token_check_access(struct worker *w, const struct policy *p,
     tc->claims = &w->claims;
     if (!token_check_kind(&w->claims, p->charon->token_issuer, tc))
         return;
-    rc = token_check_id(&w->claims, "sub", 1, tc->user_id);
+    rc = token_check_id(&w->claims, "sub", &tc->user_id_is_int,
+                        tc->user_id);
     if (rc < 0) {
         token_check_fail(tc, 401, "invalid_token",
                          rc == -1 ? "bearer token claim sub not found"
                                   : "bearer token claim sub invalid");
         return;
     }
-    sid = token_check_id(&w->claims, "sid", 0, tc->session_id);
-    styp = token_check_id(&w->claims, "styp", 0, tc->session_type);
+    sid = token_check_id(&w->claims, "sid", NULL, tc->session_id);
+    styp = token_check_id(&w->claims, "styp", NULL, tc->session_type);
     if (claims_check(&p->rules, &w->claims, tc->reason,
                      sizeof(tc->reason)) != CHARON_OK) {
         token_check_fail(tc, 403, "insufficient_scope", tc->reason);

@@ -27,6 +27,7 @@ struct token_check {
     const struct json_claims *claims;   /* the worker's; valid until the
                                            worker checks another token  */
     char user_id[TOKEN_CHECK_ID_MAX];       /* "sub" as text          */
+    int user_id_is_int;                     /* "sub" was an integer   */
     char session_id[TOKEN_CHECK_ID_MAX];    /* "sid", or ""           */
     char session_type[TOKEN_CHECK_ID_MAX];  /* "styp", or "full"      */
 };

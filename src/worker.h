@@ -21,6 +21,7 @@ struct worker {
     struct charon_buf payload;   /* verified payload JSON     */
     struct charon_buf out;       /* serialised response       */
     struct json_claims claims;   /* index into payload        */
+    int64_t now;                 /* the current request's time */
     struct http_reply reply;
 };
 

@@ -14,7 +14,13 @@ require_session = true
 
 [store_local]
 path = $T/sessions
+
+; One JWT key for both configs below, so that only the session signing
+; key (derived from the base secret) differs between them.
+[token_jwt]
+key.default = HS256:file:$T/jwt.key
 INI
+head -c 32 /dev/urandom > "$T/jwt.key"; chmod 600 "$T/jwt.key"
 
 SOCK=$T/r.sock
 "$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
@@ -40,8 +46,30 @@ expect_contains "with Charon's message" "$out" '"message":"session not found"'
 expect_contains "the other session still passes" "$(authz "$TOK2")" "Status: 200"
 "$CTL" -c "$T/charon.ini" session revoke-all --user dave
 expect_contains "revoke-all ends the rest" "$(authz "$TOK2")" "Status: 401"
-mapfile -t M < <("$PY" "$SRC/tests/integration/mint.py" "$T/secret" 'nosid={"sid":null}')
-expect_contains "a token without sid cannot name its session" "$(authz "${M[0]#* }")" \
+# A store someone else can write to cannot forge a session: one written
+# under another base secret (charonctl with a second config, same store)
+# has an invalid signature and counts as absent.
+head -c 48 /dev/urandom | base64 -w0 > "$T/other-secret"; chmod 600 "$T/other-secret"
+sed "s|^base_secret_file = .*|base_secret_file = $T/other-secret|" "$T/charon.ini" > "$T/forger.ini"
+read -r _ FORGED < <("$CTL" -c "$T/forger.ini" session create --user erin | "$PY" -c \
+    'import json,sys; d=json.load(sys.stdin); print(d["session"]["id"], d["tokens"]["access_token"])')
+out=$(authz "$FORGED")
+expect_contains "a session signed with another secret is refused" "$out" "Status: 401"
+grep -q "ignored stored session .* of user erin: invalid signature" "$T/daemon.log" \
+    && ok "and the daemon says why" || not_ok "and the daemon says why"
+out=$("$CTL" -c "$T/charon.ini" session list --user erin 2>&1)
+expect_contains "charonctl list skips it and says so" "$out" "ignored 1 stored session with an invalid signature"
+# A token (signed with the shared JWT key) that names no session.
+mapfile -t M < <("$PY" - "$T/jwt.key" <<'PY'
+import json, sys, time, jwt
+key = open(sys.argv[1], "rb").read()
+now = int(time.time())
+print(jwt.encode({"exp": now + 60, "iat": now, "nbf": now, "iss": "https://it.test",
+                  "jti": "j", "sub": "frank", "type": "access", "styp": "full"},
+                 key, algorithm="HS256", headers={"kid": "default"}))
+PY
+)
+expect_contains "a token without sid cannot name its session" "$(authz "${M[0]}")" \
     "bearer token claim sub, sid or styp not found"
 kill -TERM "$DPID"
 wait_for_exit "$DPID" 10 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"

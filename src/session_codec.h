@@ -1,0 +1,79 @@
+/*
+ * session_codec.h - a session and its stored blob (CHARON-SEMANTICS §3,
+ * §10.2): Charon's fields as JSON, signed so that whoever can write to the
+ * store cannot forge or alter a session:
+ *
+ *     "signed." ‖ HMAC-SHA256(key, json) (32 raw bytes) ‖ "." ‖ json
+ *
+ * with key = PBKDF2(base secret, "RedisStore HMAC").  The reader also
+ * accepts Charon's "signed_u64." ‖ base64url(HMAC) ‖ "." ‖ json.  A blob
+ * that fails any check is treated as absent, never trusted.
+ */
+#ifndef CHARON_SESSION_CODEC_H
+#define CHARON_SESSION_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <charon/buf.h>
+#include <charon/err.h>
+
+#define SESSION_VERSION 7
+#define SESSION_INFINITE (-1)
+#define SESSION_KEY_LEN 32
+#define SESSION_FIELD_MAX 256     /* id, user id, type, token id, NUL incl. */
+
+struct session {
+    char id[SESSION_FIELD_MAX];
+    char user_id[SESSION_FIELD_MAX];
+    int user_id_is_int;              /* JSON integer rather than string   */
+    char type[SESSION_FIELD_MAX];
+    int64_t created_at;
+    int64_t expires_at;              /* SESSION_INFINITE or Unix seconds  */
+    int64_t refresh_expires_at;
+    char refresh_token_id[SESSION_FIELD_MAX];
+    int64_t refreshed_at;
+    int64_t tokens_fresh_from;
+    int64_t prev_tokens_fresh_from;
+    uint64_t lock_version;
+    char *extra_payload;             /* heap: a JSON object's text        */
+    int version;
+};
+
+/* What a stored session must match to be used. */
+struct session_expect {
+    const char *user_id;             /* text of "sub"                     */
+    int user_id_is_int;              /* int 1 is not string "1" (Charon)  */
+    const char *type;
+    const char *session_id;          /* NULL: any (get_all)               */
+    int64_t now;                     /* refresh_expires_at >= now         */
+};
+
+/* Appends the blob of s to out. */
+int session_codec_encode(const struct session *s,
+                         const unsigned char key[SESSION_KEY_LEN],
+                         struct charon_buf *out, struct charon_err *err);
+
+/* Appends the JSON of s (no signature) to out. */
+int session_codec_json(const struct session *s, struct charon_buf *out);
+
+/*
+ * Checks the blob's signature and fields and fills *out (free it with
+ * session_free).  CHARON_ENOTFOUND, with the reason in err ("invalid
+ * signature", "expired", "of another user", ...), for any blob that is
+ * not a valid, live session matching want; CHARON_ENOMEM.
+ */
+int session_codec_decode(const void *blob, size_t len,
+                         const unsigned char key[SESSION_KEY_LEN],
+                         const struct session_expect *want,
+                         struct session *out, struct charon_err *err);
+
+/* Checks only the framing and MAC (any key length); on success *data
+ * and *data_len name the signed bytes inside blob.  0 or -1. */
+int session_codec_check_mac(const void *blob, size_t len,
+                            const unsigned char *key, size_t key_len,
+                            const char **data, size_t *data_len);
+
+void session_free(struct session *s);
+
+#endif /* CHARON_SESSION_CODEC_H */
