@@ -216,9 +216,11 @@ static int
 json_claims_unescape(const char *p, size_t len, char *buf, size_t cap)
 {
     const char *end = p + len;
-    size_t o = 0;
+    size_t o = 0, k;
     unsigned long cp, lo;
 
+    if (cap == 0)                       /* not even room for the NUL */
+        return -1;
     for (; p < end; p++) {
         if (*p != '\\') {
             if (o + 1 >= cap)
@@ -257,7 +259,9 @@ json_claims_unescape(const char *p, size_t len, char *buf, size_t cap)
         }
         if (cp == 0)
             return -1;
-        if (o + 5 >= cap)
+        /* The UTF-8 bytes of cp and the NUL must fit. */
+        k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        if (o + k >= cap)
             return -1;
         if (cp < 0x80) {
             buf[o++] = (char)cp;
@@ -408,16 +412,27 @@ json_claims_text(const struct json_claims_value *v, char *buf, size_t cap)
 int
 json_claims_string_is(const struct json_claims_value *v, const char *s)
 {
-    char buf[512];
-    size_t n = strlen(s);
-    int len;
+    char stack[512], *buf = stack;
+    size_t n = strlen(s), cap = sizeof(stack);
+    int len, eq;
 
     if (v->type != JSON_CLAIMS_STRING)
         return 0;
     if (memchr(v->p, '\\', v->len) == NULL)
         return v->len - 2 == n && memcmp(v->p + 1, s, n) == 0;
-    len = json_claims_unescape(v->p + 1, v->len - 2, buf, sizeof(buf));
-    return len >= 0 && (size_t)len == n && memcmp(buf, s, n) == 0;
+    /* An s too long for the stack buffer (never on the request path)
+     * gets a heap one: n bytes and the NUL. */
+    if (n + 1 > cap) {
+        cap = n + 1;
+        buf = malloc(cap);
+        if (buf == NULL)
+            return 0;
+    }
+    len = json_claims_unescape(v->p + 1, v->len - 2, buf, cap);
+    eq = len >= 0 && (size_t)len == n && memcmp(buf, s, n) == 0;
+    if (buf != stack)
+        free(buf);
+    return eq;
 }
 
 int

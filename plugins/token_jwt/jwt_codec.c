@@ -300,6 +300,12 @@ jwt_codec_sign(const struct jwt_keyset *ks, struct jwt_thread *ts,
     if (!is_object)
         return charon_err_set(err, CHARON_EINVAL,
                               "payload is not a JSON object");
+    /* Sign the object without the whitespace around it: verify() wants
+     * the payload to start with '{'. */
+    payload += i;
+    len -= i;
+    while (len > 0 && jwt_codec_is_space(payload[len - 1]))
+        len--;
 
     hdr_len = k->hdr_b64_len;
     if (k->alg == JWT_ALG_POLY1305)
