@@ -9,7 +9,7 @@ PKGS=(
   libhiredis-dev liblmdb-dev libcrypt-dev
   libfcgi-bin spawn-fcgi nginx curl procps
   python3 python3-jwt python3-cryptography
-  valgrind
+  valgrind clang libclang-rt-14-dev
 )
 
 missing=()

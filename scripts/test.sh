@@ -16,19 +16,21 @@ DISTCHECK=${DISTCHECK:-1}
 bash scripts/deps.sh
 
 summary=()
-tally() {   # tally LABEL DIR: reads automake's test-suite.log totals
-    local log=$2/tests/test-suite.log pass fail
-    pass=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
-    fail=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
-    summary+=("$1: ${pass:-0} passed, ${fail:-0} failed")
+tally() {   # tally LABEL DIR: adds up automake's test-suite.log totals
+    local log pass=0 fail=0 n
+    for log in "$2"/tests/test-suite.log "$2"/fuzz/test-suite.log; do
+        [ -f "$log" ] || continue
+        n=$(sed -n 's/^# PASS: *//p' "$log" | head -1); pass=$((pass + ${n:-0}))
+        n=$(sed -n 's/^# FAIL: *//p' "$log" | head -1); fail=$((fail + ${n:-0}))
+        n=$(sed -n 's/^# ERROR: *//p' "$log" | head -1); fail=$((fail + ${n:-0}))
+    done
+    summary+=("$1: $pass passed, $fail failed")
 }
 run_check() {   # run_check LABEL DIR: make check, printing failed logs
     local label=$1 dir=$2
     if ! make -C "$dir" -j"$JOBS" check; then
-        find "$dir/tests" -name '*.log' ! -name test-suite.log -print0 |
-            xargs -0 grep -l -E '^(FAIL|ERROR)' 2>/dev/null | while read -r f; do
-                echo "===== $f"; cat "$f"; done
-        find "$dir/tests" -name '*.trs' -print0 | xargs -0 grep -l ':test-result: FAIL' |
+        find "$dir/tests" "$dir/fuzz" -name '*.trs' -print0 2>/dev/null |
+            xargs -0 grep -l -E ':test-result: (FAIL|ERROR)' |
             while read -r t; do echo "===== ${t%.trs}.log"; cat "${t%.trs}.log"; done
         tally "$label" "$dir"
         printf '%s\n' "${summary[@]}"
