@@ -1,6 +1,6 @@
 /*
- * fuzz_router.c - request_index + router_handle over hostile FastCGI
- * params.  The input's first byte picks the role (odd: AUTHORIZER, even:
+ * fuzz_router.c - router_handle (which indexes the params) over hostile
+ * FastCGI params.  The input's first byte picks the role (odd: AUTHORIZER, even:
  * RESPONDER); the rest is split on NUL bytes into "NAME=VALUE" params.
  * The body is empty.  The snapshot (a fixed config with store_dummy and
  * token_jwt, plugins from the build tree) is built once, lazily: the only
@@ -118,7 +118,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.envp = params;
     req.read_body = fuzz_no_body;
     req.now = 1700000000;
-    request_index(&req);
     charon_err_clear(&err);
     if (worker_init(&w, fuzz_snap, &err) != CHARON_OK) {
         fprintf(stderr, "fuzz_router: worker_init: %s\n", err.msg);

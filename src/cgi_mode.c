@@ -76,7 +76,6 @@ cgi_mode_run(const struct snapshot *snap)
     req.read_body = cgi_mode_read_body;
     req.read_ctx = &body;
     req.now = clock_now();
-    request_index(&req);
     router_handle(&w, &req);
     if (http_reply_serialize(&w.reply, &w.out) != CHARON_OK ||
         fwrite(w.out.data, 1, w.out.len, stdout) != w.out.len ||

@@ -73,7 +73,6 @@ fcgi_loop_serve(struct worker *w, FCGX_Request *fr)
     req.read_body = fcgi_loop_read_body;
     req.read_ctx = fr->in;
     req.now = clock_now();
-    request_index(&req);
     router_handle(w, &req);
     /* A responder's stdin must be read to its end before the next request
      * on a kept connection.  An authorizer's is never read: Apache sends

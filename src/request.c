@@ -4,19 +4,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <charon/err.h>
-
-const char *
-request_param(const struct request *r, const char *name)
-{
-    size_t len = strlen(name);
-    char *const *p;
-
-    for (p = r->envp; p != NULL && *p != NULL; p++)
-        if (strncmp(*p, name, len) == 0 && (*p)[len] == '=')
-            return *p + len + 1;
-    return NULL;
-}
 
 /* The params request_index looks for, with where each one goes. */
 struct request_slot {
@@ -112,29 +99,6 @@ request_route_path(const struct request *r, char *buf, size_t buf_len)
     memcpy(buf, uri, n);
     buf[n] = '\0';
     return buf;
-}
-
-int
-request_read_body(struct request *r, size_t max, struct charon_buf *out)
-{
-    char chunk[4096];
-    ssize_t n;
-
-    if (r->read_body == NULL)
-        return CHARON_OK;
-    for (;;) {
-        n = r->read_body(r->read_ctx, chunk, sizeof(chunk));
-        if (n < 0)
-            return CHARON_EIO;
-        if (n == 0)
-            return CHARON_OK;
-        if (out->len + (size_t)n > max) {
-            request_drain_body(r);
-            return CHARON_ETOOBIG;
-        }
-        if (charon_buf_append(out, chunk, (size_t)n) != CHARON_OK)
-            return CHARON_ENOMEM;
-    }
 }
 
 void

@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <charon/buf.h>
-
 enum request_role {
     REQUEST_RESPONDER = 1,
     REQUEST_AUTHORIZER = 2
@@ -42,9 +40,6 @@ struct request {
 /* Indexes the params the daemon reads, in one pass over envp. */
 void request_index(struct request *r);
 
-/* The first param called name (as libfcgi's FCGX_GetParam), or NULL. */
-const char *request_param(const struct request *r, const char *name);
-
 /*
  * The path that selects the endpoint: DOCUMENT_URI, else SCRIPT_NAME +
  * PATH_INFO, else the path of REQUEST_URI (without the query).  nginx's
@@ -53,10 +48,6 @@ const char *request_param(const struct request *r, const char *name);
  */
 const char *request_route_path(const struct request *r, char *buf,
                                size_t buf_len);
-
-/* Reads the body into out, at most max bytes; CHARON_ETOOBIG beyond,
- * CHARON_EIO on a read error. */
-int request_read_body(struct request *r, size_t max, struct charon_buf *out);
 
 /* Reads and drops what is left of the body (up to a bound). */
 void request_drain_body(struct request *r);

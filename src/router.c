@@ -55,30 +55,48 @@ router_body_ok(struct worker *w, const struct request *req)
     return 1;
 }
 
+/* The endpoint under [endpoints] prefix ("/check", "/health", ...), in
+ * buf; NULL if the path is too long (*status 414) or outside the prefix
+ * (*status 404). */
+static const char *
+router_endpoint(const struct worker *w, const struct request *req,
+                char *buf, size_t buf_len, int *status)
+{
+    const char *prefix = w->snap->cfg->endpoints.prefix;
+    size_t plen = strlen(prefix);
+    const char *path = request_route_path(req, buf, buf_len);
+
+    if (path == NULL) {
+        *status = 414;
+        return NULL;
+    }
+    if (strncmp(path, prefix, plen) != 0 ||
+        (path[plen] != '/' && path[plen] != '\0')) {
+        *status = 404;
+        return NULL;
+    }
+    return path + plen;
+}
+
 static void
 router_responder(struct worker *w, const struct policy *p,
                  struct request *req)
 {
-    const char *prefix = w->snap->cfg->endpoints.prefix;
-    const char *method = req->method;
-    size_t plen = strlen(prefix);
+    const char *method = req->method != NULL ? req->method : "GET";
     char buf[2048];
-    const char *path, *sub;
+    const char *sub;
+    int status;
 
-    if (method == NULL)
-        method = "GET";
-    path = request_route_path(req, buf, sizeof(buf));
-    if (path == NULL) {
+    sub = router_endpoint(w, req, buf, sizeof(buf), &status);
+    if (sub == NULL && status == 414) {
         http_reply_json_error(&w->reply, 414, "invalid_request",
                               "request path too long");
         return;
     }
-    if (strncmp(path, prefix, plen) != 0 || (path[plen] != '/' &&
-                                             path[plen] != '\0')) {
+    if (sub == NULL) {
         http_reply_json_error(&w->reply, 404, "not_found", "no such endpoint");
         return;
     }
-    sub = path + plen;
     /* nginx's auth_request passes the protected request's CONTENT_LENGTH
      * (with fastcgi_params) but never its body: /check ignores both. */
     if (strcmp(sub, "/check") == 0) {
@@ -101,14 +119,13 @@ router_responder(struct worker *w, const struct policy *p,
 static void
 router_too_large(struct worker *w, const struct request *req)
 {
-    const char *prefix = w->snap->cfg->endpoints.prefix;
     char buf[2048];
-    const char *path;
-    size_t plen = strlen(prefix);
+    const char *sub;
+    int status;
 
-    path = request_route_path(req, buf, sizeof(buf));
-    if (req->role == REQUEST_RESPONDER && path != NULL &&
-        strncmp(path, prefix, plen) == 0 && strcmp(path + plen, "/check") == 0) {
+    sub = router_endpoint(w, req, buf, sizeof(buf), &status);
+    if (req->role == REQUEST_RESPONDER && sub != NULL &&
+        strcmp(sub, "/check") == 0) {
         http_reply_header(&w->reply, "WWW-Authenticate",
                           "Bearer error=\"invalid_request\", "
                           "error_description=\"request headers too large\"");
@@ -127,6 +144,7 @@ router_handle(struct worker *w, struct request *req)
     const char *profile;
 
     http_reply_reset(&w->reply);
+    request_index(req);
     if (req->params_size > w->snap->cfg->charon.max_header_bytes) {
         router_too_large(w, req);
         return;

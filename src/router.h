@@ -7,8 +7,9 @@
 struct worker;
 struct request;
 
-/* Fills w->reply for req (w->reply is reset first).  Never fails: every
- * problem becomes an HTTP status with a JSON body. */
+/* Indexes req's params (request_index), then fills w->reply for it
+ * (reset first).  Never fails: every problem becomes an HTTP status with
+ * a JSON body. */
 void router_handle(struct worker *w, struct request *req);
 
 #endif /* CHARON_ROUTER_H */
