@@ -1,7 +1,8 @@
 /*
  * fuzz_router.c - router_handle (which indexes the params) over hostile
- * FastCGI params.  The input's first byte picks the role (odd: AUTHORIZER, even:
- * RESPONDER); the rest is split on NUL bytes into "NAME=VALUE" params.
+ * FastCGI params.  The input's first byte picks the role (odd: AUTHORIZER,
+ * even: RESPONDER); the rest is split on NUL bytes into "NAME=VALUE"
+ * params.
  * The body is empty.  The snapshot (a fixed config with store_dummy and
  * token_jwt, plugins from the build tree) is built once, lazily: the only
  * global state.  Each input gets a fresh worker.
