@@ -60,10 +60,8 @@ const struct charon_option config_charon_options[] = {
     { .name = "session_ttl", .type = CHARON_OPT_SECONDS,
       .offset = CS(session_ttl), .dflt = "31536000", .min = 1, .max = 0,
       .help = "lifetime of a session, in seconds, or infinite" },
-    /* DESIGN.md's final default is "local"; store_local is not built
-     * yet, so 0.1 defaults to the stateless dummy store. */
     { .name = "session_store", .type = CHARON_OPT_STRING,
-      .offset = CS(session_store), .dflt = "dummy",
+      .offset = CS(session_store), .dflt = "local",
       .help = "local, redis, dummy or /absolute/path.so" },
     { .name = "token_factory", .type = CHARON_OPT_STRING,
       .offset = CS(token_factory), .dflt = "jwt",

@@ -32,7 +32,7 @@ struct charon_section {
     long access_token_ttl;           /* (p) 900                             */
     long refresh_token_ttl;          /* (p) 5184000                         */
     long session_ttl;                /* (p) 31536000, or CONFIG_TTL_INFINITE */
-    const char *session_store;       /* "dummy" in 0.1 default? see .c      */
+    const char *session_store;       /* "local"                             */
     const char *token_factory;       /* "jwt"                               */
     const char *plugin_dir;          /* CHARON_PLUGIN_DIR                   */
     const char *key_cache_dir;       /* CHARON_KEY_CACHE_DIR; "" = off      */

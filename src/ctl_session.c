@@ -29,6 +29,8 @@ static int
 ctl_session_create(struct ctl *c, const struct policy *p)
 {
     struct session_tokens st;
+    struct session_opts o;
+    struct charon_buf json = CHARON_BUF_INIT;
     struct charon_err err;
     json_object *out, *tokens, *cookies = NULL;
     int bearer = strcmp(c->transport, "bearer") == 0;
@@ -39,8 +41,11 @@ ctl_session_create(struct ctl *c, const struct policy *p)
                 "cookie_only\n");
         return CTL_EXIT_USAGE;
     }
-    if (session_tokens_create(&c->worker, p, c->user, c->type, clock_now(),
-                              &st, &err) != CHARON_OK) {
+    memset(&o, 0, sizeof(o));
+    o.user_id = c->user;
+    o.type = c->type;
+    if (session_tokens_create(&c->worker, p, &o, clock_now(), &st,
+                              &err) != CHARON_OK) {
         fprintf(stderr, "charonctl: session create: %s\n", err.msg);
         return CTL_EXIT_FAIL;
     }
@@ -67,7 +72,10 @@ ctl_session_create(struct ctl *c, const struct policy *p)
     json_object_object_add(out, "tokens", tokens);
     if (cookies != NULL)
         json_object_object_add(out, "cookies", cookies);
-    json_object_object_add(out, "session", json_object_get(st.session));
+    if (session_codec_json(&st.session, &json) == CHARON_OK)
+        json_object_object_add(out, "session",
+                               json_tokener_parse((const char *)json.data));
+    charon_buf_free(&json);
     ctl_print_json(out);
     json_object_put(out);
     session_tokens_free(&st);

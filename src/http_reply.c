@@ -103,6 +103,7 @@ http_reply_json(struct http_reply *r, int status, const char *json,
 {
     r->status = status;
     http_reply_header(r, "Content-Type", "application/json");
+    http_reply_header(r, "Cache-Control", "no-store");
     charon_buf_reset(&r->body);
     http_reply_put(r, &r->body, json, len);
 }

@@ -31,7 +31,7 @@ void http_reply_header(struct http_reply *r, const char *name,
 void http_reply_json_error(struct http_reply *r, int status,
                            const char *code, const char *message);
 
-/* status + a JSON body given as text. */
+/* status + a JSON body given as text, with Cache-Control: no-store. */
 void http_reply_json(struct http_reply *r, int status, const char *json,
                      size_t len);
 

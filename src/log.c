@@ -46,6 +46,12 @@ log_level_from_index(int index)
     return levels[index];
 }
 
+int
+log_enabled(int level)
+{
+    return level <= log_conf.min_level;
+}
+
 void
 log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)
 {

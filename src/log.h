@@ -17,6 +17,9 @@ void log_init(const char *ident, int use_syslog, int min_level);
 /* Maps "err"/"warn"/"info"/"debug" index (config order) to a level. */
 int log_level_from_index(int index);
 
+/* Whether a message at level would be written. */
+int log_enabled(int level);
+
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)

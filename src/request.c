@@ -2,8 +2,10 @@
 #include "request.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <charon/err.h>
 
 /* The params request_index looks for, with where each one goes. */
 struct request_slot {
@@ -99,6 +101,58 @@ request_route_path(const struct request *r, char *buf, size_t buf_len)
     memcpy(buf, uri, n);
     buf[n] = '\0';
     return buf;
+}
+
+const char *
+request_param(const struct request *r, const char *name)
+{
+    char *const *p;
+    size_t n = strlen(name);
+
+    for (p = r->envp; p != NULL && *p != NULL; p++)
+        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
+            return *p + n + 1;
+    return NULL;
+}
+
+int
+request_read_body(struct request *r, size_t max, struct charon_buf *out)
+{
+    unsigned long long want = 0;
+    int known = 0;
+    ssize_t n;
+    char *end;
+
+    charon_buf_reset(out);
+    if (r->content_length != NULL && r->content_length[0] != '\0') {
+        want = strtoull(r->content_length, &end, 10);
+        if (*end != '\0')
+            return CHARON_EINVAL;
+        if (want > max)
+            return CHARON_ETOOBIG;
+        known = 1;
+    }
+    if (r->read_body == NULL)
+        return known && want > 0 ? CHARON_EIO : CHARON_OK;
+    for (;;) {
+        if (known && out->len == want)
+            break;
+        if (charon_buf_reserve(out, 4096) != CHARON_OK)
+            return CHARON_ENOMEM;
+        n = r->read_body(r->read_ctx, out->data + out->len,
+                         known ? (size_t)(want - out->len) < 4096
+                                     ? (size_t)(want - out->len) : 4096
+                               : 4096);
+        if (n < 0)
+            return CHARON_EIO;
+        if (n == 0)
+            return known ? CHARON_EIO : CHARON_OK;
+        out->len += (size_t)n;
+        out->data[out->len] = '\0';
+        if (out->len > max)
+            return CHARON_ETOOBIG;
+    }
+    return CHARON_OK;
 }
 
 void

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <charon/buf.h>
+
 enum request_role {
     REQUEST_RESPONDER = 1,
     REQUEST_AUTHORIZER = 2
@@ -48,6 +50,17 @@ void request_index(struct request *r);
  */
 const char *request_route_path(const struct request *r, char *buf,
                                size_t buf_len);
+
+/* The first param called name, or NULL (a linear scan: for params read
+ * once per request by an endpoint, not on the authorizer's path). */
+const char *request_param(const struct request *r, const char *name);
+
+/*
+ * Reads the whole body into out (reset first): CONTENT_LENGTH bytes if
+ * given, else up to the end.  CHARON_ETOOBIG past max bytes, CHARON_EIO
+ * when the stream ends early or fails, CHARON_ENOMEM.
+ */
+int request_read_body(struct request *r, size_t max, struct charon_buf *out);
 
 /* Reads and drops what is left of the body (up to a bound). */
 void request_drain_body(struct request *r);

@@ -8,10 +8,21 @@
 #include "authorizer.h"
 #include "endpoint_health.h"
 #include "endpoint_jwks.h"
+#include "endpoint_metrics.h"
+#include "endpoint_session.h"
 #include "log.h"
 #include "request.h"
 #include "snapshot.h"
 #include "worker.h"
+
+/* 405 with the methods the endpoint allows. */
+static void
+router_not_allowed(struct worker *w, const char *allow)
+{
+    http_reply_header(&w->reply, "Allow", allow);
+    http_reply_json_error(&w->reply, 405, "method_not_allowed",
+                          "method not allowed");
+}
 
 /* GET and HEAD only; anything else is 405 with Allow. */
 static int
@@ -23,10 +34,53 @@ router_get_only(struct worker *w, const char *method)
         w->reply.head_only = 1;
         return 1;
     }
-    http_reply_header(&w->reply, "Allow", "GET, HEAD");
-    http_reply_json_error(&w->reply, 405, "method_not_allowed",
-                          "method not allowed");
+    router_not_allowed(w, "GET, HEAD");
     return 0;
+}
+
+/* The session endpoints; 0 if sub is none of them. */
+static int
+router_session(struct worker *w, const struct policy *p, struct request *req,
+               const char *sub, const char *method)
+{
+    int post = strcmp(method, "POST") == 0;
+    int del = strcmp(method, "DELETE") == 0;
+
+    if (strcmp(sub, "/session") == 0) {
+        if (post)
+            endpoint_login(w, p, req);
+        else if (del)
+            endpoint_logout(w, p, req);
+        else
+            router_not_allowed(w, "POST, DELETE");
+    } else if (strcmp(sub, "/session/refresh") == 0) {
+        if (post)
+            endpoint_refresh(w, p, req);
+        else
+            router_not_allowed(w, "POST");
+    } else if (strcmp(sub, "/session/logout") == 0) {
+        if (post)
+            endpoint_logout(w, p, req);
+        else
+            router_not_allowed(w, "POST");
+    } else if (strcmp(sub, "/sessions") == 0) {
+        if (del)
+            endpoint_sessions_delete(w, p, req, 0);
+        else if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+            w->reply.head_only = method[0] == 'H';
+            endpoint_sessions_list(w, p, req);
+        } else {
+            router_not_allowed(w, "GET, HEAD, DELETE");
+        }
+    } else if (strcmp(sub, "/sessions/others") == 0) {
+        if (del)
+            endpoint_sessions_delete(w, p, req, 1);
+        else
+            router_not_allowed(w, "DELETE");
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 /* A declared body over max_body_bytes is refused before anything reads
@@ -109,7 +163,10 @@ router_responder(struct worker *w, const struct policy *p,
     } else if (strcmp(sub, "/health") == 0) {
         if (router_get_only(w, method))
             endpoint_health(w);
-    } else {
+    } else if (strcmp(sub, "/metrics") == 0) {
+        if (router_get_only(w, method))
+            endpoint_metrics(w);
+    } else if (!router_session(w, p, req, sub, method)) {
         http_reply_json_error(&w->reply, 404, "not_found", "no such endpoint");
     }
 }

@@ -1,4 +1,4 @@
-/* session_tokens.c - create a session and sign its tokens. */
+/* session_tokens.c - create or refresh a session and sign its tokens. */
 #include "session_tokens.h"
 
 #include <stdio.h>
@@ -7,7 +7,9 @@
 
 #include <openssl/crypto.h>
 
-#include "session_codec.h"
+#include "events.h"
+#include "freshness.h"
+#include "ids.h"
 #include "snapshot.h"
 #include "worker.h"
 
@@ -42,136 +44,195 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     return CHARON_OK;
 }
 
+/* The claims of one token (§5), overrides merged last. */
 static json_object *
-session_tokens_claims(const struct policy *p, json_object *session,
+session_tokens_claims(const struct policy *p, const struct session *s,
                       const char *jti, const char *type, int64_t now,
-                      int64_t exp)
+                      int64_t exp, json_object *overrides)
 {
     json_object *c = json_object_new_object();
-    json_object *v;
+    json_object *sub;
 
     if (c == NULL)
         return NULL;
+    sub = s->user_id_is_int ? json_object_new_int64(strtoll(s->user_id,
+                                                            NULL, 10))
+                            : json_object_new_string(s->user_id);
     json_object_object_add(c, "exp", json_object_new_int64(exp));
     json_object_object_add(c, "iat", json_object_new_int64(now));
     json_object_object_add(c, "iss",
                            json_object_new_string(p->charon->token_issuer));
     json_object_object_add(c, "jti", json_object_new_string(jti));
     json_object_object_add(c, "nbf", json_object_new_int64(now));
-    json_object_object_get_ex(session, "id", &v);
-    json_object_object_add(c, "sid", json_object_get(v));
-    json_object_object_get_ex(session, "type", &v);
-    json_object_object_add(c, "styp", json_object_get(v));
-    json_object_object_get_ex(session, "user_id", &v);
-    json_object_object_add(c, "sub", json_object_get(v));
+    json_object_object_add(c, "sid", json_object_new_string(s->id));
+    json_object_object_add(c, "styp", json_object_new_string(s->type));
+    json_object_object_add(c, "sub", sub);
     json_object_object_add(c, "type", json_object_new_string(type));
+    if (overrides != NULL) {
+        json_object_object_foreach(overrides, k, v)
+            json_object_object_add(c, k, json_object_get(v));
+    }
     return c;
 }
 
-/* The session a login creates at now (CHARON-SEMANTICS §4.1-4.2). */
-static void
-session_tokens_new(const struct charon_section *c, const char *user_id,
-                   const char *type, const char *sid, const char *refresh_id,
-                   int64_t now, struct session *s)
+/* Token lifetimes at now for a session ending at expires_at (§4.1). */
+static int
+session_tokens_times(const struct charon_section *c, int64_t expires_at,
+                     int64_t now, struct session_tokens *st,
+                     struct charon_err *err)
 {
-    int64_t ttl_left, refresh_ttl;
+    int64_t ttl_left = expires_at == SESSION_INFINITE ? INT64_MAX
+                                                      : expires_at - now;
 
-    memset(s, 0, sizeof(*s));
-    snprintf(s->id, sizeof(s->id), "%s", sid);
-    snprintf(s->user_id, sizeof(s->user_id), "%s", user_id);
-    snprintf(s->type, sizeof(s->type), "%s", type);
-    snprintf(s->refresh_token_id, sizeof(s->refresh_token_id), "%s",
-             refresh_id);
-    if (c->session_ttl == CONFIG_TTL_INFINITE) {
-        s->expires_at = SESSION_INFINITE;
-        ttl_left = INT64_MAX;
-    } else {
-        s->expires_at = now + c->session_ttl;
-        ttl_left = c->session_ttl;
-    }
-    refresh_ttl = session_tokens_min(c->refresh_token_ttl, ttl_left);
-    s->created_at = now;
-    s->refresh_expires_at = now + refresh_ttl;
-    s->refreshed_at = now;
-    s->tokens_fresh_from = now;
-    s->prev_tokens_fresh_from = now;      /* Charon: now, not 0 */
-    s->version = SESSION_VERSION;
+    st->refresh_ttl = session_tokens_min(c->refresh_token_ttl, ttl_left);
+    st->access_ttl = session_tokens_min(c->access_token_ttl, st->refresh_ttl);
+    /* Charon writes nothing and issues tokens anyway when the session is
+     * already over; charon-fcgi refuses (deviation f). */
+    if (st->refresh_ttl <= 0)
+        return charon_err_set(err, CHARON_ENOTFOUND, "session expired");
+    st->refresh_exp = now + st->refresh_ttl;
+    st->access_exp = now + st->access_ttl;
+    return CHARON_OK;
+}
+
+/* Stores st->session (expect: the lock it was read at), then signs the
+ * refresh and the access token. */
+static int
+session_tokens_issue(struct worker *w, const struct policy *p,
+                     uint64_t expect, json_object *access_overrides,
+                     json_object *refresh_overrides, int64_t now,
+                     struct session_tokens *st, struct charon_err *err)
+{
+    const struct charon_store_plugin *sp = snapshot_store(w->snap);
+    struct session *s = &st->session;
+    struct charon_buf blob = CHARON_BUF_INIT;
+    struct charon_store_key key;
+    char access_id[IDS_LEN + 1];
+    json_object *claims;
+    int rc;
+
+    rc = ids_generate(access_id, err);
+    if (rc != CHARON_OK)
+        return rc;
+    /* The stored blob carries the store's new lock_version, and so does
+     * the session handed back (charon-fcgi deviation c). */
+    s->lock_version = expect + 1;
+    rc = session_codec_encode(s, w->snap->session_key, &blob, err);
+    if (rc != CHARON_OK)
+        return rc;
+    key.session_id = s->id;
+    key.user_id = s->user_id;
+    key.type = s->type;
+    rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, expect,
+                    blob.data, blob.len, s->refresh_expires_at, err);
+    charon_buf_free(&blob);
+    if (rc == CHARON_ECONFLICT)
+        events_session(EVENTS_SESSION_LOCK_CONFLICT, s->id, s->user_id,
+                       s->type);
+    if (rc != CHARON_OK)
+        return rc;
+    events_session(expect == 0 ? EVENTS_SESSION_CREATE
+                               : EVENTS_SESSION_REFRESH,
+                   s->id, s->user_id, s->type);
+    claims = session_tokens_claims(p, s, s->refresh_token_id, "refresh", now,
+                                   st->refresh_exp, refresh_overrides);
+    if (claims == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    rc = session_tokens_sign(w, claims, &st->refresh_token, err);
+    json_object_put(claims);
+    if (rc != CHARON_OK)
+        return rc;
+    claims = session_tokens_claims(p, s, access_id, "access", now,
+                                   st->access_exp, access_overrides);
+    if (claims == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    rc = session_tokens_sign(w, claims, &st->access_token, err);
+    json_object_put(claims);
+    return rc;
 }
 
 int
 session_tokens_create(struct worker *w, const struct policy *p,
-                      const char *user_id, const char *session_type,
-                      int64_t now, struct session_tokens *out,
-                      struct charon_err *err)
+                      const struct session_opts *o, int64_t now,
+                      struct session_tokens *out, struct charon_err *err)
 {
-    const struct charon_store_plugin *sp = snapshot_store(w->snap);
-    struct charon_buf blob = CHARON_BUF_INIT, json = CHARON_BUF_INIT;
-    char refresh_id[IDS_LEN + 1], access_id[IDS_LEN + 1];
+    const struct charon_section *c = p->charon;
     struct session_tokens st;
-    struct charon_store_key key;
-    struct session s;
-    json_object *claims = NULL;
+    struct session *s = &st.session;
     int rc;
 
     memset(&st, 0, sizeof(st));
-    memset(&s, 0, sizeof(s));
-    rc = ids_generate(st.session_id, err);
+    if (snprintf(s->user_id, sizeof(s->user_id), "%s", o->user_id) >=
+            (int)sizeof(s->user_id) ||
+        snprintf(s->type, sizeof(s->type), "%s", o->type) >=
+            (int)sizeof(s->type))
+        return charon_err_set(err, CHARON_EINVAL,
+                              "user id or session type too long");
+    s->user_id_is_int = o->user_id_is_int;
+    rc = ids_generate(s->id, err);
     if (rc == CHARON_OK)
-        rc = ids_generate(refresh_id, err);
-    if (rc == CHARON_OK)
-        rc = ids_generate(access_id, err);
+        rc = ids_generate(s->refresh_token_id, err);
     if (rc != CHARON_OK)
         return rc;
-    session_tokens_new(p->charon, user_id, session_type, st.session_id,
-                       refresh_id, now, &s);
-    st.refresh_exp = s.refresh_expires_at;
-    st.access_exp = now + session_tokens_min(p->charon->access_token_ttl,
-                                             s.refresh_expires_at - now);
-    /* The stored blob already carries the store's lock_version + 1, and so
-     * does the session handed back (charon-fcgi deviation c). */
-    s.lock_version = 1;
-    rc = session_codec_encode(&s, w->snap->session_key, &blob, err);
+    s->expires_at = c->session_ttl == CONFIG_TTL_INFINITE
+                        ? SESSION_INFINITE : now + c->session_ttl;
+    rc = session_tokens_times(c, s->expires_at, now, &st, err);
     if (rc != CHARON_OK)
-        goto fail;
-    key.session_id = st.session_id;
-    key.user_id = user_id;
-    key.type = session_type;
-    rc = sp->upsert(w->snap->store.instance, w->store_ts, &key, 0, blob.data,
-                    blob.len, st.refresh_exp, err);
-    if (rc != CHARON_OK)
-        goto fail;
-    rc = CHARON_ENOMEM;
-    if (session_codec_json(&s, &json) != CHARON_OK ||
-        (st.session = json_tokener_parse((const char *)json.data)) == NULL)
-        goto fail;
-    claims = session_tokens_claims(p, st.session, refresh_id, "refresh", now,
-                                   st.refresh_exp);
-    if (claims == NULL)
-        goto fail;
-    rc = session_tokens_sign(w, claims, &st.refresh_token, err);
-    json_object_put(claims);
-    if (rc != CHARON_OK)
-        goto fail;
-    rc = CHARON_ENOMEM;
-    claims = session_tokens_claims(p, st.session, access_id, "access", now,
-                                   st.access_exp);
-    if (claims == NULL)
-        goto fail;
-    rc = session_tokens_sign(w, claims, &st.access_token, err);
-    json_object_put(claims);
-    if (rc != CHARON_OK)
-        goto fail;
+        return rc;
+    s->created_at = now;
+    s->refresh_expires_at = st.refresh_exp;
+    s->refreshed_at = now;
+    s->tokens_fresh_from = now;
+    s->prev_tokens_fresh_from = now;      /* Charon: now, not 0 */
+    s->version = SESSION_VERSION;
+    if (o->extra_payload != NULL &&
+        (s->extra_payload = strdup(o->extra_payload)) == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    rc = session_tokens_issue(w, p, 0, o->access_overrides,
+                              o->refresh_overrides, now, &st, err);
+    if (rc != CHARON_OK) {
+        session_tokens_free(&st);
+        return rc;
+    }
     *out = st;
-    charon_buf_free(&blob);
-    charon_buf_free(&json);
     return CHARON_OK;
-fail:
-    if (rc == CHARON_ENOMEM)
-        charon_err_set(err, rc, "out of memory");
-    charon_buf_free(&blob);
-    charon_buf_free(&json);
-    session_tokens_free(&st);
-    return rc;
+}
+
+int
+session_tokens_refresh(struct worker *w, const struct policy *p,
+                       const struct session *loaded, int new_cycle,
+                       int64_t now, struct session_tokens *out,
+                       struct charon_err *err)
+{
+    struct session_tokens st;
+    struct session *s = &st.session;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    *s = *loaded;
+    s->extra_payload = NULL;
+    if (loaded->extra_payload != NULL &&
+        (s->extra_payload = strdup(loaded->extra_payload)) == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    /* The stored expires_at wins over session_ttl: never extended. */
+    rc = session_tokens_times(p->charon, s->expires_at, now, &st, err);
+    if (rc == CHARON_OK)
+        rc = ids_generate(s->refresh_token_id, err);
+    if (rc == CHARON_OK) {
+        s->refresh_expires_at = st.refresh_exp;
+        s->refreshed_at = now;
+        s->version = SESSION_VERSION;
+        freshness_advance(new_cycle, now, &s->tokens_fresh_from,
+                          &s->prev_tokens_fresh_from);
+        rc = session_tokens_issue(w, p, loaded->lock_version, NULL, NULL,
+                                  now, &st, err);
+    }
+    if (rc != CHARON_OK) {
+        session_tokens_free(&st);
+        return rc;
+    }
+    *out = st;
+    return CHARON_OK;
 }
 
 static void
@@ -190,7 +251,5 @@ session_tokens_free(struct session_tokens *st)
     session_tokens_wipe(st->refresh_token);
     st->access_token = NULL;
     st->refresh_token = NULL;
-    if (st->session != NULL)
-        json_object_put(st->session);
-    st->session = NULL;
+    session_free(&st->session);
 }

@@ -1,7 +1,9 @@
 /*
- * session_tokens.h - a new session and its two tokens, with Charon's
- * timestamps and claims (CHARON-SEMANTICS §4-§5): token exp never
- * outlives the session, refresh_expires_at never exceeds expires_at.
+ * session_tokens.h - Charon's upsert_session (CHARON-SEMANTICS §4-§5): a
+ * session created at login or refreshed, stored with its optimistic lock,
+ * and its two freshly signed tokens.  Token exp never outlives the
+ * session; refresh_expires_at never exceeds expires_at; the refresh
+ * token's jti is the session's refresh_token_id.
  */
 #ifndef CHARON_SESSION_TOKENS_H
 #define CHARON_SESSION_TOKENS_H
@@ -12,29 +14,51 @@
 
 #include <charon/err.h>
 
-#include "ids.h"
+#include "session_codec.h"
 
 struct worker;
 struct policy;
 
+/* What a login asks for. */
+struct session_opts {
+    const char *user_id;           /* "sub"                               */
+    int user_id_is_int;            /* a JSON integer rather than a string */
+    const char *type;              /* session type, e.g. "full"           */
+    json_object *access_overrides; /* NULL or an object merged last       */
+    json_object *refresh_overrides;
+    const char *extra_payload;     /* a JSON object's text, or NULL: {}   */
+};
+
 struct session_tokens {
-    json_object *session;          /* Charon's session fields, version 7 */
-    char *access_token;            /* heap, wiped on free                */
+    struct session session;        /* as stored, with the new lock_version */
+    char *access_token;            /* heap, wiped on free                  */
     char *refresh_token;
     int64_t access_exp;
     int64_t refresh_exp;
-    char session_id[IDS_LEN + 1];
+    int64_t access_ttl;            /* seconds, for the cookies' max-age    */
+    int64_t refresh_ttl;
 };
 
 /*
- * Creates a session for user_id of type session_type at now, signs its
- * refresh then access token, and stores it with the configured store
- * (lock_version 0 → 1).  Returns CHARON_OK or a code with err filled.
+ * Creates a session at now, stores it (lock_version 0 → 1), signs its
+ * refresh then access token.  Emits charon.session.create.  Returns
+ * CHARON_OK or a code with err filled.
  */
 int session_tokens_create(struct worker *w, const struct policy *p,
-                          const char *user_id, const char *session_type,
-                          int64_t now, struct session_tokens *out,
-                          struct charon_err *err);
+                          const struct session_opts *o, int64_t now,
+                          struct session_tokens *out, struct charon_err *err);
+
+/*
+ * Refreshes loaded (read from the store at lock_version
+ * loaded->lock_version) at now: new refresh token id, refreshed_at, and
+ * when new_cycle a new token generation; expires_at and extra_payload are
+ * kept.  CHARON_ECONFLICT (charon.session.lock_conflict) when another
+ * refresh won the race; CHARON_ENOTFOUND when the session has ended.
+ */
+int session_tokens_refresh(struct worker *w, const struct policy *p,
+                           const struct session *loaded, int new_cycle,
+                           int64_t now, struct session_tokens *out,
+                           struct charon_err *err);
 
 void session_tokens_free(struct session_tokens *st);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "base_secret.h"
 #include "keys.h"
@@ -18,16 +19,24 @@ static const char *const snapshot_known_sections[] = {
 };
 
 static void
+snapshot_section_error(struct config_errors *errs, const struct config *cfg,
+                       const char *section, const char *key, const char *msg)
+{
+    int line = config_key_line(cfg, section, key);
+
+    if (line > 0)
+        config_errors_add(errs, "%s:%d: [%s] %s: %s", cfg->file, line,
+                          section, key, msg);
+    else
+        config_errors_add(errs, "%s: [%s] %s: %s", cfg->file, section, key,
+                          msg);
+}
+
+static void
 snapshot_key_error(struct config_errors *errs, const struct config *cfg,
                    const char *key, const char *msg)
 {
-    int line = config_key_line(cfg, "charon", key);
-
-    if (line > 0)
-        config_errors_add(errs, "%s:%d: [charon] %s: %s", cfg->file, line,
-                          key, msg);
-    else
-        config_errors_add(errs, "%s: [charon] %s: %s", cfg->file, key, msg);
+    snapshot_section_error(errs, cfg, "charon", key, msg);
 }
 
 static int
@@ -52,10 +61,52 @@ snapshot_secret(const struct config *cfg, unsigned char **secret,
     return rc;
 }
 
+/* [endpoints] issuer_key_file: kept only as its SHA-256, so that the
+ * comparison costs the same whatever a caller sends. */
+static int
+snapshot_issuer_key(struct snapshot *s, struct config_errors *errs)
+{
+    const char *path = s->cfg->endpoints.issuer_key_file;
+    unsigned char *key = NULL;
+    struct charon_err err;
+    size_t len = 0;
+    int rc;
+
+    if (path == NULL || path[0] == '\0')
+        return CHARON_OK;
+    rc = base_secret_read_file(path, &key, &len, &err);
+    if (rc == CHARON_OK &&
+        EVP_Digest(key, len, s->issuer_key_hash, NULL, EVP_sha256(),
+                   NULL) != 1)
+        rc = charon_err_set(&err, CHARON_ENOMEM, "SHA-256 failed");
+    if (key != NULL) {
+        OPENSSL_cleanse(key, len);
+        free(key);
+    }
+    if (rc != CHARON_OK) {
+        snapshot_section_error(errs, s->cfg, "endpoints", "issuer_key_file",
+                               err.msg);
+        return rc;
+    }
+    s->has_issuer_key = 1;
+    return CHARON_OK;
+}
+
+int
+snapshot_issuer_key_ok(const struct snapshot *s, const char *key, size_t len)
+{
+    unsigned char md[32];
+
+    if (!s->has_issuer_key ||
+        EVP_Digest(key, len, md, NULL, EVP_sha256(), NULL) != 1)
+        return 0;
+    return CRYPTO_memcmp(md, s->issuer_key_hash, sizeof(md)) == 0;
+}
+
 static int
 snapshot_plugin(struct snapshot *s, struct plugin_slot *slot,
                 enum charon_plugin_kind kind, const char *prefix,
-                const char *key, const char *name,
+                const char *section, const char *key, const char *name,
                 struct config_errors *errs)
 {
     const struct charon_plugin_header *hdr;
@@ -69,7 +120,7 @@ snapshot_plugin(struct snapshot *s, struct plugin_slot *slot,
     if (rc == CHARON_OK)
         rc = plugin_loader_open(path, kind, &slot->handle, &err);
     if (rc != CHARON_OK) {
-        snapshot_key_error(errs, s->cfg, key, err.msg);
+        snapshot_section_error(errs, s->cfg, section, key, err.msg);
         return rc;
     }
     hdr = slot->handle.hdr;
@@ -81,7 +132,7 @@ snapshot_plugin(struct snapshot *s, struct plugin_slot *slot,
     rc = hdr->create(&slot->host.host, slot->config, &slot->instance, &err);
     if (rc != CHARON_OK) {
         snprintf(msg, sizeof(msg), "%s: %s", hdr->name, err.msg);
-        snapshot_key_error(errs, s->cfg, key, msg);
+        snapshot_section_error(errs, s->cfg, section, key, msg);
         slot->instance = NULL;
         return rc;
     }
@@ -198,11 +249,24 @@ snapshot_build(struct config *cfg, struct snapshot **out,
         goto fail;
     }
     rc = snapshot_plugin(s, &s->token, CHARON_PLUGIN_TOKEN, "token",
-                         "token_factory", cfg->charon.token_factory, errs);
+                         "charon", "token_factory",
+                         cfg->charon.token_factory, errs);
     if (rc != CHARON_OK)
         goto fail;
     rc = snapshot_plugin(s, &s->store, CHARON_PLUGIN_STORE, "store",
-                         "session_store", cfg->charon.session_store, errs);
+                         "charon", "session_store",
+                         cfg->charon.session_store, errs);
+    if (rc != CHARON_OK)
+        goto fail;
+    if (cfg->endpoints.credentials != NULL &&
+        cfg->endpoints.credentials[0] != '\0') {
+        rc = snapshot_plugin(s, &s->cred, CHARON_PLUGIN_CRED, "cred",
+                             "endpoints", "credentials",
+                             cfg->endpoints.credentials, errs);
+        if (rc != CHARON_OK)
+            goto fail;
+    }
+    rc = snapshot_issuer_key(s, errs);
     if (rc != CHARON_OK)
         goto fail;
     if (snapshot_store(s)->caps & CHARON_STORE_CAP_PERSIST) {
@@ -271,10 +335,12 @@ snapshot_free(struct snapshot *s)
         snapshot_policy_free(&s->profiles[i]);
     free(s->profiles);
     snapshot_policy_free(&s->base);
+    snapshot_plugin_free(&s->cred);
     snapshot_plugin_free(&s->store);
     snapshot_plugin_free(&s->token);
     keys_free(s->keys);
     OPENSSL_cleanse(s->session_key, sizeof(s->session_key));
+    OPENSSL_cleanse(s->issuer_key_hash, sizeof(s->issuer_key_hash));
     config_free(s->cfg);
     free(s);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <charon/cred.h>
 #include <charon/store.h>
 #include <charon/token.h>
 
@@ -48,6 +49,11 @@ struct snapshot {
     struct keys *keys;
     struct plugin_slot token;
     struct plugin_slot store;
+    struct plugin_slot cred;                /* [endpoints] credentials;
+                                               hdr NULL when unset     */
+    /* SHA-256 of [endpoints] issuer_key_file's key, when set. */
+    unsigned char issuer_key_hash[32];
+    int has_issuer_key;
     /* Signs stored sessions: PBKDF2(secret, "RedisStore HMAC"); derived
      * only when the store keeps sessions. */
     unsigned char session_key[32];
@@ -84,5 +90,16 @@ snapshot_store(const struct snapshot *s)
 {
     return (const struct charon_store_plugin *)s->store.handle.hdr;
 }
+
+/* The credentials plugin, or NULL when password login is off. */
+static inline const struct charon_cred_plugin *
+snapshot_cred(const struct snapshot *s)
+{
+    return (const struct charon_cred_plugin *)s->cred.handle.hdr;
+}
+
+/* Whether key (len bytes) is the issuer key, in constant time. */
+int snapshot_issuer_key_ok(const struct snapshot *s, const char *key,
+                           size_t len);
 
 #endif /* CHARON_SNAPSHOT_H */

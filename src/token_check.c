@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "events.h"
+#include "freshness.h"
 #include "log.h"
 #include "session_codec.h"
 #include "snapshot.h"
@@ -118,7 +120,8 @@ token_check_id(const struct json_claims *claims, const char *name,
 }
 
 static void
-token_check_session(struct worker *w, struct token_check *tc)
+token_check_session(struct worker *w, struct token_check *tc,
+                    struct session *out)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
     struct charon_store_key key;
@@ -147,7 +150,12 @@ token_check_session(struct worker *w, struct token_check *tc)
                                   w->snap->session_key, &want, &session,
                                   &err);
         if (rc == CHARON_OK) {
-            session_free(&session);
+            if (out != NULL) {
+                session.lock_version = lock;
+                *out = session;
+            } else {
+                session_free(&session);
+            }
             charon_buf_reset(&w->out);
             return;
         }
@@ -166,16 +174,16 @@ token_check_session(struct worker *w, struct token_check *tc)
                      "could not fetch session");
 }
 
-/* type == "access" and iss == the policy's issuer (each profile may have
+/* type == want and iss == the policy's issuer (each profile may have
  * its own: a token of another site, same keys, must not pass here). */
 static int
-token_check_kind(const struct json_claims *claims, const char *issuer,
-                 struct token_check *tc)
+token_check_kind(const struct json_claims *claims, const char *type,
+                 const char *issuer, struct token_check *tc)
 {
     const struct json_claims_value *v;
 
     v = json_claims_get(claims, "type");
-    if (v == NULL || !json_claims_string_is(v, "access")) {
+    if (v == NULL || !json_claims_string_is(v, type)) {
         token_check_fail(tc, 401, "invalid_token",
                          v == NULL ? "bearer token claim type not found"
                                    : "bearer token claim type invalid");
@@ -191,18 +199,67 @@ token_check_kind(const struct json_claims *claims, const char *issuer,
     return 1;
 }
 
-void
-token_check_access(struct worker *w, const struct policy *p,
-                   const struct request *req, struct token_check *tc)
+/* Charon's VerifyTokenFreshness on the loaded session (§6). */
+static int
+token_check_fresh(struct worker *w, const struct policy *p,
+                  struct token_check *tc, const struct session *s)
+{
+    const struct json_claims_value *v = json_claims_get(&w->claims, "iat");
+    struct freshness f;
+    int64_t iat;
+
+    if (v == NULL) {
+        token_check_fail(tc, 401, "invalid_token",
+                         "bearer token claim iat not found");
+        return 0;
+    }
+    if (json_claims_int(v, &iat) < 0) {
+        token_check_fail(tc, 401, "invalid_token",
+                         "bearer token claim iat invalid");
+        return 0;
+    }
+    f = freshness_judge(s->tokens_fresh_from, s->prev_tokens_fresh_from, iat,
+                        w->now, p->charon->fresh_cycle,
+                        p->charon->clock_skew);
+    tc->new_cycle = f.new_cycle;
+    if (!f.fresh) {
+        token_check_fail(tc, 401, "invalid_token", "token stale");
+        return 0;
+    }
+    return 1;
+}
+
+const char *
+token_check_transport_name(int transport)
+{
+    switch (transport) {
+    case TOKEN_TRANSPORT_BEARER:
+        return "bearer";
+    case TOKEN_TRANSPORT_COOKIE:
+        return "cookie";
+    case TOKEN_TRANSPORT_COOKIE_ONLY:
+        return "cookie_only";
+    default:
+        return NULL;
+    }
+}
+
+static void
+token_check_pipeline(struct worker *w, const struct policy *p,
+                     const struct request *req,
+                     const struct token_check_want *want,
+                     struct token_check *tc, struct session *session_out)
 {
     char detail[CHARON_ERR_MSG_MAX];
     int rc, sid, styp;
 
     memset(tc, 0, sizeof(*tc));
+    if (session_out != NULL)
+        memset(session_out, 0, sizeof(*session_out));
     tc->status = 200;
     w->now = req->now;
     tc->transport = token_extract(req->authorization, req->cookie,
-                                  p->charon->access_cookie_name, &w->token);
+                                  want->cookie_name, &w->token);
     if (tc->transport < 0) {
         token_check_fail(tc, 503, "service_unavailable", "out of memory");
         return;
@@ -227,7 +284,8 @@ token_check_access(struct worker *w, const struct policy *p,
         return;
     }
     tc->claims = &w->claims;
-    if (!token_check_kind(&w->claims, p->charon->token_issuer, tc))
+    if (!token_check_kind(&w->claims, want->type, p->charon->token_issuer,
+                          tc))
         return;
     rc = token_check_id(&w->claims, "sub", &tc->user_id_is_int,
                         tc->user_id);
@@ -239,23 +297,60 @@ token_check_access(struct worker *w, const struct policy *p,
     }
     sid = token_check_id(&w->claims, "sid", NULL, tc->session_id);
     styp = token_check_id(&w->claims, "styp", NULL, tc->session_type);
-    if (claims_check(&p->rules, &w->claims, tc->reason,
+    if (want->apply_rules &&
+        claims_check(&p->rules, &w->claims, tc->reason,
                      sizeof(tc->reason)) != CHARON_OK) {
         token_check_fail(tc, 403, "insufficient_scope", tc->reason);
         return;
     }
-    if (p->authz->require_session) {
+    if (want->load_session) {
         if (sid < 0 || styp < 0) {
             token_check_fail(tc, 401, "invalid_token",
                              "bearer token claim sub, sid or styp not found");
             return;
         }
-        token_check_session(w, tc);
+        token_check_session(w, tc, session_out);
         if (tc->status != 200)
+            return;
+        tc->session_loaded = 1;
+        if (want->check_fresh && session_out != NULL &&
+            !token_check_fresh(w, p, tc, session_out))
             return;
     }
     if (sid < 0)
         tc->session_id[0] = '\0';
     if (styp < 0)
         snprintf(tc->session_type, sizeof(tc->session_type), "full");
+}
+
+void
+token_check_run(struct worker *w, const struct policy *p,
+                const struct request *req,
+                const struct token_check_want *want, struct token_check *tc,
+                struct session *session_out)
+{
+    int loaded;
+
+    token_check_pipeline(w, p, req, want, tc, session_out);
+    if (tc->status >= 500)
+        return;                 /* not the token's fault: no token event */
+    loaded = tc->session_loaded;
+    events_token(want->type, loaded,
+                 token_check_transport_name(tc->transport), tc->user_id,
+                 tc->session_id, tc->session_type,
+                 tc->status == 200 ? NULL : tc->reason);
+}
+
+void
+token_check_access(struct worker *w, const struct policy *p,
+                   const struct request *req, struct token_check *tc)
+{
+    struct token_check_want want;
+
+    want.type = "access";
+    want.cookie_name = p->charon->access_cookie_name;
+    want.apply_rules = 1;
+    want.load_session = p->authz->require_session;
+    want.check_fresh = 0;
+    token_check_run(w, p, req, &want, tc, NULL);
 }

@@ -16,6 +16,7 @@
 
 struct worker;
 struct policy;
+struct session;
 
 #define TOKEN_CHECK_ID_MAX 256   /* longest sub/sid/styp, NUL included */
 
@@ -30,11 +31,41 @@ struct token_check {
     int user_id_is_int;                     /* "sub" was an integer   */
     char session_id[TOKEN_CHECK_ID_MAX];    /* "sid", or ""           */
     char session_type[TOKEN_CHECK_ID_MAX];  /* "styp", or "full"      */
+    int session_loaded;        /* the session was read from the store */
+    int new_cycle;             /* check_fresh: the refresh starts a new
+                                  token generation                     */
 };
 
-/* Fills tc for the request under policy p; never fails otherwise. */
+/* What a check asks of a token. */
+struct token_check_want {
+    const char *type;          /* "access" or "refresh"                 */
+    const char *cookie_name;   /* where the cookie transports put it    */
+    int apply_rules;           /* the policy's claim rules ([authorizer]) */
+    int load_session;          /* its session must be in the store      */
+    int check_fresh;           /* and iat within its live generations
+                                  (needs load_session and session_out)  */
+};
+
+/* Fills tc for the request under policy p; never fails otherwise.  The
+ * access-token check of the authorizer: rules, and require_session. */
 void token_check_access(struct worker *w, const struct policy *p,
                         const struct request *req, struct token_check *tc);
+
+/*
+ * The general check behind token_check_access: the token of the request
+ * (want->cookie_name), signature, nbf, exp, type == want->type, iss,
+ * sub, then the rules, the session and its freshness as asked.  When
+ * session_out is not NULL it is zeroed first and, once the session is
+ * loaded, holds it with lock_version set to the store's; free it with
+ * session_free whatever the outcome.  Emits the token event.
+ */
+void token_check_run(struct worker *w, const struct policy *p,
+                     const struct request *req,
+                     const struct token_check_want *want,
+                     struct token_check *tc, struct session *session_out);
+
+/* "bearer", "cookie", "cookie_only", or NULL for no token. */
+const char *token_check_transport_name(int transport);
 
 /*
  * Verifies token (signature via the token plugin, then the payload's

@@ -12,7 +12,7 @@ worker_thread_init(const struct plugin_slot *slot, void **ts,
     const struct charon_plugin_header *hdr = slot->handle.hdr;
 
     *ts = NULL;
-    if (hdr->thread_init == NULL)
+    if (hdr == NULL || hdr->thread_init == NULL)
         return CHARON_OK;
     return hdr->thread_init(slot->instance, ts, err);
 }
@@ -38,6 +38,8 @@ worker_init(struct worker *w, const struct snapshot *snap,
     rc = worker_thread_init(&snap->token, &w->token_ts, err);
     if (rc == CHARON_OK)
         rc = worker_thread_init(&snap->store, &w->store_ts, err);
+    if (rc == CHARON_OK)
+        rc = worker_thread_init(&snap->cred, &w->cred_ts, err);
     if (rc != CHARON_OK)
         worker_fini(w);
     return rc;
@@ -47,9 +49,11 @@ void
 worker_fini(struct worker *w)
 {
     if (w->snap != NULL) {
+        worker_thread_fini(&w->snap->cred, w->cred_ts);
         worker_thread_fini(&w->snap->store, w->store_ts);
         worker_thread_fini(&w->snap->token, w->token_ts);
     }
+    w->cred_ts = NULL;
     w->store_ts = NULL;
     w->token_ts = NULL;
     charon_buf_free(&w->token);

@@ -17,6 +17,7 @@ struct worker {
     const struct snapshot *snap;
     void *token_ts;              /* token plugin thread state */
     void *store_ts;              /* store plugin thread state */
+    void *cred_ts;               /* credentials plugin's, if any */
     struct charon_buf token;     /* the token as extracted    */
     struct charon_buf payload;   /* verified payload JSON     */
     struct charon_buf out;       /* serialised response       */

@@ -86,7 +86,7 @@ test_minimal_file_gets_documented_defaults(void)
     CU_ASSERT_EQUAL(900, c->access_token_ttl);
     CU_ASSERT_EQUAL(5184000, c->refresh_token_ttl);
     CU_ASSERT_EQUAL(31536000, c->session_ttl);
-    CU_ASSERT_STRING_EQUAL("dummy", c->session_store);
+    CU_ASSERT_STRING_EQUAL("local", c->session_store);
     CU_ASSERT_STRING_EQUAL("jwt", c->token_factory);
     CU_ASSERT_PTR_NOT_NULL(c->plugin_dir);
     CU_ASSERT_PTR_NOT_NULL(c->key_cache_dir);
@@ -629,7 +629,7 @@ test_unknown_and_ignorable_sections(void)
         "t.ini:6: unknown section [frob]\n"
         "t.ini:8: unknown section [endpoint] (did you mean [endpoints]?)\n"
         "warning: t.ini:4: section [store_redis] is not used "
-        "(session_store = dummy)");
+        "(session_store = local)");
 }
 
 static const CU_TestInfo reading_tests[] = {

@@ -64,7 +64,8 @@ test_head_keeps_headers_and_drops_the_body(void)
     r.head_only = 1;
     http_reply_serialize(&r, &out);
     CU_ASSERT_STRING_EQUAL("Status: 200 OK\r\nContent-Type: application/json"
-                           "\r\n\r\n", (char *)out.data);
+                           "\r\nCache-Control: no-store\r\n\r\n",
+                           (char *)out.data);
     http_reply_free(&r);
     charon_buf_free(&out);
 }

@@ -1,0 +1,30 @@
+/*
+ * body.h - the request body of a session endpoint, JSON or an HTML form,
+ * as one JSON object: a form's fields become string members (the first
+ * of a repeated name wins), so both look alike to the endpoints.
+ */
+#ifndef CHARON_BODY_H
+#define CHARON_BODY_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include <charon/err.h>
+
+/*
+ * Parses len bytes of text as content_type ("application/json" or
+ * "application/x-www-form-urlencoded", parameters such as charset
+ * ignored; NULL or empty with an empty body gives an empty object).
+ * Returns CHARON_OK with *out owned by the caller, CHARON_EUNSUPP for
+ * another type (415), CHARON_EINVAL with the reason in err for a body
+ * that is not a JSON object or not a well-formed form (400), or
+ * CHARON_ENOMEM.
+ */
+int body_parse(const char *content_type, const char *text, size_t len,
+               json_object **out, struct charon_err *err);
+
+/* A string member of obj, or NULL if absent or not a string. */
+const char *body_string(json_object *obj, const char *name);
+
+#endif /* CHARON_BODY_H */

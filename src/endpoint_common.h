@@ -1,0 +1,46 @@
+/*
+ * endpoint_common.h - checks and replies shared by the session endpoints
+ * (login, refresh, logout, sessions).
+ */
+#ifndef CHARON_ENDPOINT_COMMON_H
+#define CHARON_ENDPOINT_COMMON_H
+
+#include <charon/err.h>
+
+struct worker;
+struct policy;
+struct request;
+struct token_check;
+
+/* Charon's message for a failed store write (HTTP 500). */
+#define ENDPOINT_STORE_FAILED "An error occurred when storing a new/updated " \
+    "session. The operation was cancelled."
+
+/* The value of HTTP request header name ("X-CSRF-Protect" is looked up as
+ * the param HTTP_X_CSRF_PROTECT), or NULL. */
+const char *endpoint_header(const struct request *req, const char *name);
+
+/* A state change authenticated by a cookie must carry the csrf_header
+ * (any value: a cross-site form or image cannot send one); otherwise 403
+ * and 0. */
+int endpoint_csrf_ok(struct worker *w, const struct request *req,
+                     int transport);
+
+/* enforce_browser_cookies: a request with Sec-Fetch-Mode (a browser) may
+ * not use the bearer transport; otherwise 400 and 0. */
+int endpoint_browser_ok(struct worker *w, const struct policy *p,
+                        const struct request *req, int transport);
+
+/* The reply for a failed store operation: 409 for a lock conflict,
+ * 503 when the store is unavailable, else 500 (logged with the store's
+ * own message). */
+void endpoint_store_error(struct worker *w, int rc,
+                          const struct charon_err *err);
+
+/* The reply for a token that did not pass (401/403/5xx). */
+void endpoint_token_error(struct worker *w, const struct token_check *tc);
+
+/* 204 with no body. */
+void endpoint_no_content(struct worker *w);
+
+#endif /* CHARON_ENDPOINT_COMMON_H */

@@ -1,0 +1,280 @@
+/* endpoint_login.c - POST {prefix}/session: a new session and its tokens,
+ * for a username and password (the credentials plugin) or, for a trusted
+ * backend holding the issuer key, for any user id. */
+#include "endpoint_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "body.h"
+#include "endpoint_common.h"
+#include "log.h"
+#include "request.h"
+#include "session_reply.h"
+#include "session_tokens.h"
+#include "snapshot.h"
+#include "token_extract.h"
+#include "worker.h"
+
+#define LOGIN_TYPE_MAX 64      /* a session type                     */
+
+struct login {
+    json_object *body;
+    struct charon_buf user_id;           /* from the credentials plugin */
+    struct session_opts opts;
+    char *extra_payload;                 /* heap: JSON text             */
+    int transport;
+};
+
+static int
+login_bad(struct worker *w, const char *message)
+{
+    http_reply_json_error(&w->reply, 400, "invalid_request", message);
+    return 0;
+}
+
+static int
+login_transport(struct worker *w, struct login *l)
+{
+    json_object *v;
+    const char *t;
+
+    if (!json_object_object_get_ex(l->body, "token_transport", &v)) {
+        l->transport = TOKEN_TRANSPORT_BEARER;
+        return 1;
+    }
+    t = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+                                                 : "";
+    if (strcmp(t, "bearer") == 0)
+        l->transport = TOKEN_TRANSPORT_BEARER;
+    else if (strcmp(t, "cookie") == 0)
+        l->transport = TOKEN_TRANSPORT_COOKIE;
+    else if (strcmp(t, "cookie_only") == 0)
+        l->transport = TOKEN_TRANSPORT_COOKIE_ONLY;
+    else
+        return login_bad(w, "token_transport must be bearer, cookie or "
+                         "cookie_only");
+    return 1;
+}
+
+/* A session type: 1..64 of [A-Za-z0-9_.-]. */
+static int
+login_type_ok(const char *t)
+{
+    size_t i, n = strlen(t);
+
+    if (n == 0 || n > LOGIN_TYPE_MAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+              (t[i] >= '0' && t[i] <= '9') || strchr("_.-", t[i]) != NULL))
+            return 0;
+    return 1;
+}
+
+/* An object member, NULL if absent; 0 (400 sent) if not an object. */
+static int
+login_object(struct worker *w, json_object *body, const char *name,
+             json_object **out)
+{
+    *out = NULL;
+    if (!json_object_object_get_ex(body, name, out) || *out == NULL) {
+        *out = NULL;
+        return 1;
+    }
+    if (!json_object_is_type(*out, json_type_object)) {
+        char msg[96];
+
+        snprintf(msg, sizeof(msg), "%s must be a JSON object", name);
+        return login_bad(w, msg);
+    }
+    return 1;
+}
+
+/* user_id, session_type, claim overrides and payload of an issuer call. */
+static int
+login_issuer(struct worker *w, struct login *l)
+{
+    json_object *v, *extra;
+    const char *type;
+
+    if (!json_object_object_get_ex(l->body, "user_id", &v) || v == NULL)
+        return login_bad(w, "user_id is required");
+    if (json_object_is_type(v, json_type_int)) {
+        if (charon_buf_puts(&l->user_id, json_object_to_json_string(v)))
+            return login_bad(w, "out of memory");
+        l->opts.user_id_is_int = 1;
+    } else if (json_object_is_type(v, json_type_string) &&
+               json_object_get_string_len(v) > 0 &&
+               body_string(l->body, "user_id") != NULL) {
+        if (charon_buf_puts(&l->user_id, json_object_get_string(v)))
+            return login_bad(w, "out of memory");
+    } else {
+        return login_bad(w, "user_id must be a non-empty string or an "
+                         "integer");
+    }
+    type = body_string(l->body, "session_type");
+    if (json_object_object_get_ex(l->body, "session_type", NULL) &&
+        (type == NULL || !login_type_ok(type)))
+        return login_bad(w, "session_type must be 1 to 64 of A-Z a-z 0-9 "
+                         "_ . -");
+    if (type != NULL)
+        l->opts.type = type;
+    if (!login_object(w, l->body, "access_claim_overrides",
+                      &l->opts.access_overrides) ||
+        !login_object(w, l->body, "refresh_claim_overrides",
+                      &l->opts.refresh_overrides) ||
+        !login_object(w, l->body, "extra_session_payload", &extra))
+        return 0;
+    if (extra != NULL) {
+        l->extra_payload = strdup(json_object_to_json_string_ext(
+            extra, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (l->extra_payload == NULL)
+            return login_bad(w, "out of memory");
+        l->opts.extra_payload = l->extra_payload;
+    }
+    return 1;
+}
+
+/* username + password through the credentials plugin. */
+static int
+login_password(struct worker *w, struct login *l)
+{
+    const struct charon_cred_plugin *cp = snapshot_cred(w->snap);
+    const char *user = body_string(l->body, "username");
+    const char *pass = body_string(l->body, "password");
+    struct charon_err err;
+    int rc;
+
+    if (user == NULL || pass == NULL || user[0] == '\0')
+        return login_bad(w, "username and password are required");
+    if (json_object_object_get_ex(l->body, "user_id", NULL) ||
+        json_object_object_get_ex(l->body, "session_type", NULL) ||
+        json_object_object_get_ex(l->body, "access_claim_overrides", NULL) ||
+        json_object_object_get_ex(l->body, "refresh_claim_overrides", NULL) ||
+        json_object_object_get_ex(l->body, "extra_session_payload", NULL))
+        return login_bad(w, "user_id, session_type, claim overrides and "
+                         "extra_session_payload need the issuer key");
+    if (cp == NULL) {
+        http_reply_json_error(&w->reply, 403, "login_disabled",
+                              "password login is not configured");
+        return 0;
+    }
+    charon_err_clear(&err);
+    rc = cp->check(w->snap->cred.instance, w->cred_ts, user, pass,
+                   &l->user_id, &err);
+    if (rc == CHARON_ENOTFOUND) {
+        log_msg(CHARON_LOG_INFO, "login refused for user %.64s", user);
+        http_reply_json_error(&w->reply, 401, "invalid_credentials",
+                              "invalid username or password");
+        return 0;
+    }
+    if (rc != CHARON_OK || l->user_id.len == 0) {
+        log_msg(CHARON_LOG_ERR, "%s: %s", w->snap->cred.handle.hdr->name,
+                err.msg);
+        http_reply_json_error(&w->reply, rc == CHARON_EUNAVAIL ? 503 : 500,
+                              "service_unavailable",
+                              "the credentials cannot be checked");
+        return 0;
+    }
+    return 1;
+}
+
+/* The X-Charon-Issuer-Key header, if sent: 1 good, 0 absent, -1 wrong
+ * (401 sent). */
+static int
+login_issuer_key(struct worker *w, const struct request *req)
+{
+    const char *key = endpoint_header(req, "X-Charon-Issuer-Key");
+
+    if (key == NULL)
+        return 0;
+    if (snapshot_issuer_key_ok(w->snap, key, strlen(key)))
+        return 1;
+    log_msg(CHARON_LOG_WARN, "login with a wrong or unconfigured issuer key");
+    http_reply_json_error(&w->reply, 401, "invalid_issuer_key",
+                          "the issuer key is not valid");
+    return -1;
+}
+
+static int
+login_parse(struct worker *w, struct request *req, struct login *l)
+{
+    const size_t max = w->snap->cfg->charon.max_body_bytes;
+    struct charon_err err;
+    int rc;
+
+    rc = request_read_body(req, max, &w->out);
+    if (rc != CHARON_OK) {
+        if (rc == CHARON_ETOOBIG)
+            http_reply_json_error(&w->reply, 413, "payload_too_large",
+                                  "request body too large");
+        else
+            login_bad(w, "the request body could not be read");
+        return 0;
+    }
+    charon_err_clear(&err);
+    rc = body_parse(request_param(req, "CONTENT_TYPE"),
+                    (const char *)w->out.data, w->out.len, &l->body, &err);
+    OPENSSL_cleanse(w->out.data, w->out.len);    /* it held the password */
+    charon_buf_reset(&w->out);
+    if (rc == CHARON_EUNSUPP) {
+        http_reply_json_error(&w->reply, 415, "unsupported_media_type",
+                              err.msg);
+        return 0;
+    }
+    if (rc != CHARON_OK)
+        return login_bad(w, err.msg);
+    return 1;
+}
+
+static void
+login_wipe_password(json_object *body)
+{
+    json_object *v;
+
+    if (body != NULL && json_object_object_get_ex(body, "password", &v) &&
+        json_object_is_type(v, json_type_string))
+        OPENSSL_cleanse((char *)json_object_get_string(v),
+                        (size_t)json_object_get_string_len(v));
+}
+
+void
+endpoint_login(struct worker *w, const struct policy *p, struct request *req)
+{
+    struct session_tokens st;
+    struct charon_err err;
+    struct login l;
+    int issuer, rc;
+
+    memset(&l, 0, sizeof(l));
+    l.opts.type = "full";
+    issuer = login_issuer_key(w, req);
+    if (issuer < 0 || !login_parse(w, req, &l) || !login_transport(w, &l) ||
+        !endpoint_browser_ok(w, p, req, l.transport))
+        goto done;
+    if (issuer ? !login_issuer(w, &l) : !login_password(w, &l))
+        goto done;
+    l.opts.user_id = (const char *)l.user_id.data;
+    charon_err_clear(&err);
+    rc = session_tokens_create(w, p, &l.opts, req->now, &st, &err);
+    if (rc == CHARON_EINVAL) {
+        login_bad(w, err.msg);
+        goto done;
+    }
+    if (rc != CHARON_OK) {
+        endpoint_store_error(w, rc, &err);
+        goto done;
+    }
+    session_reply_tokens(&w->reply, p, 201, l.transport, &st, req->now);
+    session_tokens_free(&st);
+done:
+    login_wipe_password(l.body);
+    if (l.body != NULL)
+        json_object_put(l.body);
+    charon_buf_free(&l.user_id);
+    free(l.extra_payload);
+}

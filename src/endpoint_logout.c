@@ -1,0 +1,110 @@
+/* endpoint_logout.c - DELETE {prefix}/session (or POST
+ * /session/logout), DELETE /sessions and DELETE /sessions/others. */
+#include "endpoint_session.h"
+
+#include <string.h>
+
+#include "cookies.h"
+#include "endpoint_common.h"
+#include "events.h"
+#include "request.h"
+#include "session_codec.h"
+#include "snapshot.h"
+#include "token_check.h"
+#include "worker.h"
+
+/* The access token of a state change: verified, and with a cookie
+ * transport the CSRF header.  load_session: its session must still
+ * exist.  0 when a reply was sent. */
+static int
+logout_token(struct worker *w, const struct policy *p, struct request *req,
+             int load_session, struct token_check *tc)
+{
+    struct token_check_want want;
+
+    request_drain_body(req);
+    want.type = "access";
+    want.cookie_name = p->charon->access_cookie_name;
+    want.apply_rules = 0;
+    want.load_session = load_session;
+    want.check_fresh = 0;
+    token_check_run(w, p, req, &want, tc, NULL);
+    if (tc->status != 200) {
+        endpoint_token_error(w, tc);
+        return 0;
+    }
+    return endpoint_csrf_ok(w, req, tc->transport);
+}
+
+void
+endpoint_logout(struct worker *w, const struct policy *p,
+                struct request *req)
+{
+    const struct charon_store_plugin *sp = snapshot_store(w->snap);
+    struct charon_store_key key;
+    struct token_check tc;
+    struct charon_err err;
+    int rc;
+
+    if (!logout_token(w, p, req, 0, &tc))
+        return;
+    /* Charon deletes only when the token names its session; either way
+     * the cookies go. */
+    if (tc.session_id[0] != '\0') {
+        key.session_id = tc.session_id;
+        key.user_id = tc.user_id;
+        key.type = tc.session_type;
+        charon_err_clear(&err);
+        rc = sp->delete_one(w->snap->store.instance, w->store_ts, &key, &err);
+        if (rc != CHARON_OK) {
+            endpoint_store_error(w, rc, &err);
+            return;
+        }
+        events_session(EVENTS_SESSION_DELETE, tc.session_id, tc.user_id,
+                       tc.session_type);
+    }
+    endpoint_no_content(w);
+    cookies_clear_both(&w->reply, p->charon);
+}
+
+void
+endpoint_sessions_delete(struct worker *w, const struct policy *p,
+                         struct request *req, int keep_current)
+{
+    const struct charon_store_plugin *sp = snapshot_store(w->snap);
+    int persist = sp->caps & CHARON_STORE_CAP_PERSIST;
+    struct charon_store_key key;
+    struct token_check tc;
+    struct charon_err err;
+    int rc;
+
+    if (!(sp->caps & CHARON_STORE_CAP_LIST)) {
+        request_drain_body(req);
+        http_reply_json_error(&w->reply, 501, "not_implemented",
+                              "the session store cannot list sessions");
+        return;
+    }
+    /* Keeping "this one" means something only while it exists. */
+    if (!logout_token(w, p, req, keep_current && persist, &tc))
+        return;
+    if (keep_current && tc.session_id[0] == '\0') {
+        http_reply_json_error(&w->reply, 400, "invalid_request",
+                              "the token names no session to keep");
+        return;
+    }
+    key.session_id = NULL;
+    key.user_id = tc.user_id;
+    key.type = tc.session_type;
+    charon_err_clear(&err);
+    rc = sp->delete_all(w->snap->store.instance, w->store_ts, &key,
+                        keep_current ? tc.session_id : NULL, &err);
+    if (rc != CHARON_OK) {
+        endpoint_store_error(w, rc, &err);
+        return;
+    }
+    events_session(EVENTS_SESSION_DELETE_ALL, NULL, tc.user_id,
+                   tc.session_type);
+    endpoint_no_content(w);
+    if (!keep_current)
+        cookies_clear_both(&w->reply, p->charon);
+}

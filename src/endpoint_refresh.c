@@ -1,0 +1,80 @@
+/* endpoint_refresh.c - POST {prefix}/session/refresh: Charon's refresh
+ * pipeline (refresh token, session loaded, freshness), then the session
+ * upserted with its lock and new tokens in the transport it came by. */
+#include "endpoint_session.h"
+
+#include <string.h>
+
+#include "endpoint_common.h"
+#include "request.h"
+#include "session_reply.h"
+#include "session_tokens.h"
+#include "snapshot.h"
+#include "token_check.h"
+#include "worker.h"
+
+/* With a store that keeps nothing (store_dummy) there is no session to
+ * load: as in Charon, the refresh creates a new one from the token. */
+static int
+refresh_stateless(struct worker *w, const struct policy *p,
+                  const struct token_check *tc, struct session_tokens *st,
+                  struct charon_err *err)
+{
+    struct session_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.user_id = tc->user_id;
+    o.user_id_is_int = tc->user_id_is_int;
+    o.type = tc->session_type;
+    return session_tokens_create(w, p, &o, w->now, st, err);
+}
+
+void
+endpoint_refresh(struct worker *w, const struct policy *p,
+                 struct request *req)
+{
+    int persist = snapshot_store(w->snap)->caps & CHARON_STORE_CAP_PERSIST;
+    struct token_check_want want;
+    struct token_check tc;
+    struct session_tokens st;
+    struct session loaded;
+    struct charon_err err;
+    int rc;
+
+    request_drain_body(req);
+    want.type = "refresh";
+    want.cookie_name = p->charon->refresh_cookie_name;
+    want.apply_rules = 0;
+    want.load_session = persist;
+    want.check_fresh = persist;
+    token_check_run(w, p, req, &want, &tc, &loaded);
+    if (tc.status != 200) {
+        endpoint_token_error(w, &tc);
+        goto done;
+    }
+    if (!endpoint_csrf_ok(w, req, tc.transport) ||
+        !endpoint_browser_ok(w, p, req, tc.transport))
+        goto done;
+    charon_err_clear(&err);
+    if (persist)
+        rc = session_tokens_refresh(w, p, &loaded, tc.new_cycle, req->now,
+                                    &st, &err);
+    else
+        rc = refresh_stateless(w, p, &tc, &st, &err);
+    if (rc == CHARON_ENOTFOUND) {
+        http_reply_header(&w->reply, "WWW-Authenticate",
+                          "Bearer error=\"invalid_token\", "
+                          "error_description=\"session not found\"");
+        http_reply_json_error(&w->reply, 401, "invalid_token",
+                              "session not found");
+        goto done;
+    }
+    if (rc != CHARON_OK) {
+        endpoint_store_error(w, rc, &err);
+        goto done;
+    }
+    session_reply_tokens(&w->reply, p, 200, tc.transport, &st, req->now);
+    session_tokens_free(&st);
+done:
+    session_free(&loaded);
+}

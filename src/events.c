@@ -1,0 +1,163 @@
+/* events.c - telemetry counters and JSON log lines. */
+#include "events.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_reply.h"
+#include "log.h"
+
+static const char *const events_session_names[EVENTS_SESSION_MAX] = {
+    "create", "refresh", "delete", "delete_all", "lock_conflict"
+};
+
+static const char *const events_reason_names[EVENTS_REASON_MAX] = {
+    "not_found", "signature", "not_yet_valid", "expired", "claim",
+    "session", "stale"
+};
+
+static atomic_ulong events_sessions[EVENTS_SESSION_MAX];
+static atomic_ulong events_valid;
+static atomic_ulong events_invalid[EVENTS_REASON_MAX];
+
+/* ,"name":"value" unless value is NULL or "". */
+static void
+events_field(struct charon_buf *b, const char *name, const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return;
+    charon_buf_puts(b, ",\"");
+    charon_buf_puts(b, name);
+    charon_buf_puts(b, "\":");
+    http_reply_json_string(b, value);
+}
+
+/* Logs b's JSON (an allocation failure just loses the line). */
+static void
+events_log(int level, struct charon_buf *b)
+{
+    if (charon_buf_puts(b, "}") == CHARON_OK)
+        log_msg(level, "%s", (const char *)b->data);
+    charon_buf_free(b);
+}
+
+void
+events_session(enum events_session ev, const char *session_id,
+               const char *user_id, const char *session_type)
+{
+    struct charon_buf b = CHARON_BUF_INIT;
+
+    atomic_fetch_add_explicit(&events_sessions[ev], 1, memory_order_relaxed);
+    charon_buf_puts(&b, "{\"event\":\"charon.session.");
+    charon_buf_puts(&b, events_session_names[ev]);
+    charon_buf_puts(&b, "\"");
+    events_field(&b, "session_id", session_id);
+    events_field(&b, "user_id", user_id);
+    events_field(&b, "session_type", session_type);
+    events_log(ev == EVENTS_SESSION_LOCK_CONFLICT ? CHARON_LOG_WARN
+                                                  : CHARON_LOG_INFO, &b);
+}
+
+enum events_reason
+events_reason_of(const char *error)
+{
+    if (strcmp(error, "bearer token not found") == 0)
+        return EVENTS_REASON_NOT_FOUND;
+    if (strcmp(error, "bearer token not yet valid") == 0)
+        return EVENTS_REASON_NOT_YET_VALID;
+    if (strcmp(error, "bearer token expired") == 0)
+        return EVENTS_REASON_EXPIRED;
+    if (strcmp(error, "session not found") == 0)
+        return EVENTS_REASON_SESSION;
+    if (strcmp(error, "token stale") == 0)
+        return EVENTS_REASON_STALE;
+    if (strncmp(error, "bearer token claim ", 19) == 0)
+        return EVENTS_REASON_CLAIM;
+    return EVENTS_REASON_SIGNATURE;
+}
+
+void
+events_token(const char *token_type, int session_loaded,
+             const char *transport, const char *user_id,
+             const char *session_id, const char *session_type,
+             const char *error)
+{
+    struct charon_buf b = CHARON_BUF_INIT;
+
+    if (error == NULL)
+        atomic_fetch_add_explicit(&events_valid, 1, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&events_invalid[events_reason_of(error)],
+                                  1, memory_order_relaxed);
+    if (!log_enabled(CHARON_LOG_DEBUG))
+        return;
+    charon_buf_puts(&b, error == NULL ? "{\"event\":\"charon.token.valid\""
+                                      : "{\"event\":\"charon.token.invalid\"");
+    charon_buf_puts(&b, session_loaded ? ",\"session_loaded\":true"
+                                       : ",\"session_loaded\":false");
+    charon_buf_puts(&b, ",\"token_transport\":");
+    if (transport != NULL)
+        http_reply_json_string(&b, transport);
+    else
+        charon_buf_puts(&b, "null");
+    events_field(&b, "token_type", token_type);
+    events_field(&b, "user_id", user_id);
+    events_field(&b, "session_id", session_id);
+    events_field(&b, "session_type", session_type);
+    events_field(&b, "error", error);
+    events_log(CHARON_LOG_DEBUG, &b);
+}
+
+int
+events_metrics(struct charon_buf *out)
+{
+    char line[160];
+    int i, rc = CHARON_OK;
+
+    rc = charon_buf_puts(out, "# HELP charon_session_events_total Session "
+                         "events by kind.\n"
+                         "# TYPE charon_session_events_total counter\n");
+    for (i = 0; rc == CHARON_OK && i < EVENTS_SESSION_MAX; i++) {
+        snprintf(line, sizeof(line),
+                 "charon_session_events_total{event=\"%s\"} %lu\n",
+                 events_session_names[i],
+                 atomic_load_explicit(&events_sessions[i],
+                                      memory_order_relaxed));
+        rc = charon_buf_puts(out, line);
+    }
+    if (rc == CHARON_OK)
+        rc = charon_buf_puts(out, "# HELP charon_token_checks_total Checked "
+                             "tokens by result and reason.\n"
+                             "# TYPE charon_token_checks_total counter\n");
+    if (rc == CHARON_OK) {
+        snprintf(line, sizeof(line),
+                 "charon_token_checks_total{result=\"valid\"} %lu\n",
+                 atomic_load_explicit(&events_valid, memory_order_relaxed));
+        rc = charon_buf_puts(out, line);
+    }
+    for (i = 0; rc == CHARON_OK && i < EVENTS_REASON_MAX; i++) {
+        snprintf(line, sizeof(line),
+                 "charon_token_checks_total{result=\"invalid\","
+                 "reason=\"%s\"} %lu\n", events_reason_names[i],
+                 atomic_load_explicit(&events_invalid[i],
+                                      memory_order_relaxed));
+        rc = charon_buf_puts(out, line);
+    }
+    return rc;
+}
+
+unsigned long
+events_session_count(enum events_session ev)
+{
+    return atomic_load_explicit(&events_sessions[ev], memory_order_relaxed);
+}
+
+unsigned long
+events_token_count(int valid, enum events_reason reason)
+{
+    if (valid)
+        return atomic_load_explicit(&events_valid, memory_order_relaxed);
+    return atomic_load_explicit(&events_invalid[reason],
+                                memory_order_relaxed);
+}

@@ -1,0 +1,116 @@
+/* session_reply.c - tokens, cookies and sessions in replies. */
+#include "session_reply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cookies.h"
+#include "http_reply.h"
+#include "session_tokens.h"
+#include "snapshot.h"
+#include "token_extract.h"
+
+static int
+session_reply_int(struct charon_buf *b, const char *name, int64_t v)
+{
+    char num[64];
+
+    snprintf(num, sizeof(num), ",\"%s\":%lld", name, (long long)v);
+    return charon_buf_puts(b, num);
+}
+
+int
+session_reply_session_json(struct charon_buf *b, const struct session *s,
+                           int current)
+{
+    int rc;
+
+    rc = charon_buf_puts(b, "{\"id\":");
+    rc = rc ? rc : http_reply_json_string(b, s->id);
+    rc = rc ? rc : charon_buf_puts(b, ",\"user_id\":");
+    rc = rc ? rc : (s->user_id_is_int ? charon_buf_puts(b, s->user_id)
+                                      : http_reply_json_string(b, s->user_id));
+    rc = rc ? rc : charon_buf_puts(b, ",\"type\":");
+    rc = rc ? rc : http_reply_json_string(b, s->type);
+    rc = rc ? rc : session_reply_int(b, "created_at", s->created_at);
+    if (rc == CHARON_OK && s->expires_at == SESSION_INFINITE)
+        rc = charon_buf_puts(b, ",\"expires_at\":\"infinite\"");
+    else
+        rc = rc ? rc : session_reply_int(b, "expires_at", s->expires_at);
+    rc = rc ? rc : session_reply_int(b, "refresh_expires_at",
+                                     s->refresh_expires_at);
+    rc = rc ? rc : session_reply_int(b, "refreshed_at", s->refreshed_at);
+    rc = rc ? rc : session_reply_int(b, "tokens_fresh_from",
+                                     s->tokens_fresh_from);
+    rc = rc ? rc : session_reply_int(b, "prev_tokens_fresh_from",
+                                     s->prev_tokens_fresh_from);
+    rc = rc ? rc : session_reply_int(b, "lock_version",
+                                     (int64_t)s->lock_version);
+    rc = rc ? rc : session_reply_int(b, "version", s->version);
+    if (rc == CHARON_OK && current >= 0)
+        rc = charon_buf_puts(b, current ? ",\"current\":true"
+                                        : ",\"current\":false");
+    return rc ? rc : charon_buf_puts(b, "}");
+}
+
+/* One token into the body (and its cookie), as the transport says. */
+static int
+session_reply_token(struct http_reply *reply, const struct policy *p,
+                    struct charon_buf *b, int transport, const char *name,
+                    const char *cookie_name, const char *token, int64_t exp,
+                    int64_t ttl, int64_t now)
+{
+    const char *dot = strrchr(token, '.');
+    char exp_name[64];
+    int rc;
+
+    rc = charon_buf_puts(b, "\"");
+    rc = rc ? rc : charon_buf_puts(b, name);
+    rc = rc ? rc : charon_buf_puts(b, "\":");
+    if (rc != CHARON_OK)
+        return rc;
+    if (transport == TOKEN_TRANSPORT_COOKIE_ONLY) {
+        rc = charon_buf_puts(b, "null");
+        cookies_set(reply, p->charon, cookie_name, token, ttl, now);
+    } else if (transport == TOKEN_TRANSPORT_COOKIE && dot != NULL) {
+        /* body "header.payload", cookie ".signature" */
+        rc = charon_buf_puts(b, "\"");
+        rc = rc ? rc : charon_buf_append(b, token, (size_t)(dot - token));
+        rc = rc ? rc : charon_buf_puts(b, "\"");
+        cookies_set(reply, p->charon, cookie_name, dot, ttl, now);
+    } else {
+        rc = http_reply_json_string(b, token);
+    }
+    snprintf(exp_name, sizeof(exp_name), "%s_exp", name);
+    return rc ? rc : session_reply_int(b, exp_name, exp);
+}
+
+void
+session_reply_tokens(struct http_reply *reply, const struct policy *p,
+                     int status, int transport,
+                     const struct session_tokens *st, int64_t now)
+{
+    struct charon_buf b = CHARON_BUF_INIT;
+    int rc;
+
+    rc = charon_buf_puts(&b, "{\"tokens\":{");
+    rc = rc ? rc : session_reply_token(reply, p, &b, transport,
+                                       "access_token",
+                                       p->charon->access_cookie_name,
+                                       st->access_token, st->access_exp,
+                                       st->access_ttl, now);
+    rc = rc ? rc : charon_buf_puts(&b, ",");
+    rc = rc ? rc : session_reply_token(reply, p, &b, transport,
+                                       "refresh_token",
+                                       p->charon->refresh_cookie_name,
+                                       st->refresh_token, st->refresh_exp,
+                                       st->refresh_ttl, now);
+    rc = rc ? rc : charon_buf_puts(&b, "},\"session\":");
+    rc = rc ? rc : session_reply_session_json(&b, &st->session, -1);
+    rc = rc ? rc : charon_buf_puts(&b, "}");
+    if (rc != CHARON_OK)
+        reply->failed = 1;
+    else
+        http_reply_json(reply, status, (const char *)b.data, b.len);
+    charon_buf_free(&b);
+}

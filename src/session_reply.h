@@ -1,0 +1,39 @@
+/*
+ * session_reply.h - what the session endpoints answer: the tokens of a
+ * login or refresh in the body and cookies of its transport
+ * (CHARON-SEMANTICS §8.1), and sessions as JSON.
+ *
+ *   bearer       body: whole tokens                  cookies: none
+ *   cookie       body: "header.payload"              cookies: ".signature"
+ *   cookie_only  body: null                          cookies: whole tokens
+ */
+#ifndef CHARON_SESSION_REPLY_H
+#define CHARON_SESSION_REPLY_H
+
+#include <charon/buf.h>
+
+#include "session_codec.h"
+
+struct http_reply;
+struct policy;
+struct session_tokens;
+
+/*
+ * Fills reply with status and
+ * {"tokens":{"access_token":…,"access_token_exp":…,"refresh_token":…,
+ *  "refresh_token_exp":…},"session":{…}} and, for the cookie transports,
+ * the two Set-Cookie headers (max-age = each token's TTL).
+ */
+void session_reply_tokens(struct http_reply *reply, const struct policy *p,
+                          int status, int transport,
+                          const struct session_tokens *st, int64_t now);
+
+/*
+ * Appends the session as the client sees it: every field but
+ * extra_payload (server-side data) and refresh_token_id.  With
+ * current >= 0, adds "current":true/false.
+ */
+int session_reply_session_json(struct charon_buf *b, const struct session *s,
+                               int current);
+
+#endif /* CHARON_SESSION_REPLY_H */

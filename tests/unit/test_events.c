@@ -1,0 +1,142 @@
+/* test_events.c - telemetry counters, their Prometheus text, and the one
+ * JSON log line per event. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cu_main.h"
+#include "events.h"
+#include "log.h"
+
+static char log_path[4096];
+
+/* Runs with stderr sent to a scratch file; returns what was written. */
+static const char *
+captured(void)
+{
+    static char text[8192];
+    FILE *f;
+    size_t n;
+
+    fflush(stderr);
+    f = fopen(log_path, "r");
+    if (f == NULL)
+        return "";
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static int
+suite_init(void)
+{
+    snprintf(log_path, sizeof(log_path), "%s/events.log", cu_scratch_dir());
+    return freopen(log_path, "w", stderr) == NULL ? -1 : 0;
+}
+
+static void
+test_a_session_event_is_one_json_line_and_a_count(void)
+{
+    unsigned long before = events_session_count(EVENTS_SESSION_CREATE);
+
+    log_init("t", 0, CHARON_LOG_INFO);
+    events_session(EVENTS_SESSION_CREATE, "sid1", "u\"1", "full");
+    CU_ASSERT_EQUAL(before + 1, events_session_count(EVENTS_SESSION_CREATE));
+    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+        "info: {\"event\":\"charon.session.create\",\"session_id\":\"sid1\","
+        "\"user_id\":\"u\\\"1\",\"session_type\":\"full\"}\n"));
+    events_session(EVENTS_SESSION_DELETE_ALL, NULL, "u2", "oauth2");
+    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+        "{\"event\":\"charon.session.delete_all\",\"user_id\":\"u2\","
+        "\"session_type\":\"oauth2\"}\n"));
+    events_session(EVENTS_SESSION_LOCK_CONFLICT, "s", "u", "full");
+    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+        "warning: {\"event\":\"charon.session.lock_conflict\""));
+}
+
+static void
+test_token_events_count_always_and_log_at_debug(void)
+{
+    unsigned long valid = events_token_count(1, 0);
+    unsigned long stale = events_token_count(0, EVENTS_REASON_STALE);
+
+    log_init("t", 0, CHARON_LOG_INFO);
+    events_token("access", 0, "bearer", "u", "s", "full", NULL);
+    CU_ASSERT_EQUAL(valid + 1, events_token_count(1, 0));
+    CU_ASSERT_PTR_NULL(strstr(captured(), "charon.token.valid"));
+    log_init("t", 0, CHARON_LOG_DEBUG);
+    events_token("refresh", 1, "cookie", "u", "s", "full", "token stale");
+    CU_ASSERT_EQUAL(stale + 1, events_token_count(0, EVENTS_REASON_STALE));
+    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+        "{\"event\":\"charon.token.invalid\",\"session_loaded\":true,"
+        "\"token_transport\":\"cookie\",\"token_type\":\"refresh\","
+        "\"user_id\":\"u\",\"session_id\":\"s\",\"session_type\":\"full\","
+        "\"error\":\"token stale\"}"));
+    events_token("access", 0, NULL, "", NULL, NULL,
+                 "bearer token not found");
+    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+        "\"token_transport\":null,\"token_type\":\"access\","
+        "\"error\":\"bearer token not found\"}"));
+    log_init("t", 0, CHARON_LOG_INFO);
+}
+
+static void
+test_charon_messages_map_to_reasons(void)
+{
+    CU_ASSERT_EQUAL(EVENTS_REASON_NOT_FOUND,
+                    events_reason_of("bearer token not found"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_SIGNATURE,
+                    events_reason_of("bearer token signature invalid"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_EXPIRED,
+                    events_reason_of("bearer token expired"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_NOT_YET_VALID,
+                    events_reason_of("bearer token not yet valid"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_CLAIM,
+                    events_reason_of("bearer token claim role invalid"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_SESSION,
+                    events_reason_of("session not found"));
+    CU_ASSERT_EQUAL(EVENTS_REASON_STALE, events_reason_of("token stale"));
+}
+
+static void
+test_metrics_are_prometheus_text(void)
+{
+    struct charon_buf b = CHARON_BUF_INIT;
+    char want[128];
+
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, events_metrics(&b));
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)b.data,
+        "# TYPE charon_session_events_total counter\n"));
+    snprintf(want, sizeof(want),
+             "charon_session_events_total{event=\"create\"} %lu\n",
+             events_session_count(EVENTS_SESSION_CREATE));
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)b.data, want));
+    snprintf(want, sizeof(want), "charon_token_checks_total{result="
+             "\"invalid\",reason=\"stale\"} %lu\n",
+             events_token_count(0, EVENTS_REASON_STALE));
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)b.data, want));
+    charon_buf_free(&b);
+}
+
+static const CU_TestInfo events_tests[] = {
+    { "a session event is one JSON line and a count",
+      test_a_session_event_is_one_json_line_and_a_count },
+    { "token events count always and log at debug level",
+      test_token_events_count_always_and_log_at_debug },
+    { "Charon's messages map to reason labels",
+      test_charon_messages_map_to_reasons },
+    { "metrics are Prometheus text", test_metrics_are_prometheus_text },
+    CU_TEST_INFO_NULL
+};
+
+int
+main(void)
+{
+    static const struct cu_suite suites[] = {
+        { "events", suite_init, NULL, events_tests },
+        { NULL, NULL, NULL, NULL }
+    };
+
+    return cu_main(suites);
+}
