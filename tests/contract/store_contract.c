@@ -14,6 +14,7 @@
 #include "cu_main.h"
 #include "plugin_loader.h"
 #include "store_contract.h"
+#include "store_contract_blobs.h"
 
 #define T0 INT64_C(1700000000)     /* the fake clock at the start of a test */
 #define TTL 3600                   /* a live session's remaining life       */
@@ -30,6 +31,7 @@ static unsigned fx_derive;
 static pthread_mutex_t fx_log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char fx_log[16384];
 static size_t fx_log_len;
+static store_contract_raw_writer_fn fx_write_raw;
 
 static int64_t
 fx_host_now(const struct charon_host *host)
@@ -112,6 +114,18 @@ unsigned
 store_contract_derive_calls(void)
 {
     return __atomic_load_n(&fx_derive, __ATOMIC_SEQ_CST);
+}
+
+void
+store_contract_set_raw_writer(store_contract_raw_writer_fn write_raw)
+{
+    fx_write_raw = write_raw;
+}
+
+store_contract_raw_writer_fn
+store_contract_raw_writer(void)
+{
+    return fx_write_raw;
 }
 
 const struct charon_store_plugin *
@@ -779,5 +793,21 @@ const CU_TestInfo store_contract_tests[] = {
     { "an empty blob round trips", test_an_empty_blob_round_trips },
     { "the store asks the host for no key",
       test_the_store_asks_the_host_for_no_key },
+    /* store_contract_blobs.c: signed blobs, tampered and corrupt. */
+    { "a signed session blob round trips and decodes",
+      test_a_signed_session_blob_round_trips_and_decodes },
+    { "a blob tampered with inside the store decodes as absent",
+      test_a_blob_tampered_with_inside_the_store_decodes_as_absent },
+    { "a blob signed with another key decodes as absent",
+      test_a_blob_signed_with_another_key_decodes_as_absent },
+    { "a signed blob of another user, type or id decodes as absent",
+      test_a_signed_blob_of_another_user_type_or_id_decodes_as_absent },
+    { "a corrupt record: get returns it or ENOTFOUND, and it decodes as "
+      "absent",
+      test_a_corrupt_record_gets_and_decodes_as_absent },
+    { "get_all over corrupt records still returns the valid session",
+      test_get_all_over_corrupt_records_still_returns_the_valid_one },
+    { "delete_one and delete_all remove corrupt records",
+      test_delete_one_and_delete_all_remove_corrupt_records },
     CU_TEST_INFO_NULL
 };

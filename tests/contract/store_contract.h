@@ -10,10 +10,14 @@
  * needs no key).  Tests are gated on the plugin's caps bits: one whose
  * capability the plugin lacks asserts the documented answer (ENOTFOUND
  * for get, EUNSUPP for get_all/delete_all) instead of being skipped.
+ * The signed-blob tests (store_contract_blobs.c) check that whatever a
+ * store hands back, tampered or corrupt, the core's session_codec treats
+ * as absent, and that no store crashes on it.
  */
 #ifndef STORE_CONTRACT_H
 #define STORE_CONTRACT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <CUnit/CUnit.h>
@@ -24,6 +28,25 @@ struct config;
 
 /* The tests every store passes (ends with CU_TEST_INFO_NULL). */
 extern const CU_TestInfo store_contract_tests[];
+
+/*
+ * A writer behind the plugin's back: replaces the blob bytes stored under
+ * key (which must exist) with len bytes of blob, keeping whatever else
+ * the store keeps next to the blob (lock_version, expiry), as a person
+ * with write access to the backend could.  Returns 0, or -1 with a
+ * message on stderr.
+ */
+typedef int (*store_contract_raw_writer_fn)(const struct charon_store_key *key,
+                                            const void *blob, size_t len);
+
+/*
+ * Registers the open store's raw writer; the tampering and corrupt-record
+ * tests need one.  Without one, those tests fail on a store with
+ * CHARON_STORE_CAP_PERSIST; a store without it keeps nothing to tamper
+ * with, and the tests assert get is ENOTFOUND instead.  NULL unregisters.
+ */
+void store_contract_set_raw_writer(store_contract_raw_writer_fn write_raw);
+store_contract_raw_writer_fn store_contract_raw_writer(void);
 
 /*
  * Opens plugin_rel_path (relative to the top build dir, e.g.
