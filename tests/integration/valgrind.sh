@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # valgrind.sh - the daemon's request path under valgrind memcheck: every
-# kind of request, then SIGTERM; any invalid access or definite/indirect
-# leak fails.  In an ASan build valgrind cannot run, so the daemon runs
+# kind of request (authorizer, /check, the session endpoints with good and
+# bad input), then SIGTERM; any invalid access or definite/indirect leak
+# fails.  In an ASan build valgrind cannot run, so the daemon runs
 # bare and LeakSanitizer does the same job at exit.
 . "$(dirname "$0")/lib.sh"
+export CHARON_PLUGIN_PATH=$CHARON_PLUGIN_PATH:$BUILD/plugins/store_local/.libs:$BUILD/plugins/cred_htpasswd/.libs
 
 make_secret
-{ base_config; cat <<INI; } > "$T/charon.ini"
+printf 'vera:%s\n' "$(openssl passwd -6 -salt saltsalt secret-pw)" > "$T/htpasswd"
+printf 'issuer-key-of-at-least-32-bytes-long\n' > "$T/issuer.key"; chmod 600 "$T/issuer.key"
+{ base_config | sed 's/^session_store = dummy/session_store = local/'; cat <<INI; } > "$T/charon.ini"
+
+[endpoints]
+credentials = htpasswd
+issuer_key_file = $T/issuer.key
+metrics = true
+
+[store_local]
+path = $T/sessions
+
+[cred_htpasswd]
+file = $T/htpasswd
 
 [authorizer]
 export_claims = role scope
@@ -61,6 +76,40 @@ for round in 1 2; do
     expect_contains "431 ($round)" "$out" "Status: 431"
     out=$(req --role responder --keep-conn --repeat 3 -p DOCUMENT_URI=/auth/health -p REQUEST_METHOD=GET)
     expect_eq "kept connection ($round)" "$(echo $out)" "200 200 200"
+    # The session endpoints, good and bad.
+    post() { local path=$1 b=$2; shift 2; req -p REQUEST_METHOD=POST -p "DOCUMENT_URI=$path" -p "CONTENT_LENGTH=${#b}" --body "$b" "$@"; }
+    out=$(post /auth/session '{"username":"vera","password":"secret-pw","token_transport":"cookie"}' -p CONTENT_TYPE=application/json)
+    expect_contains "login ($round)" "$out" "Status: 201"
+    at=$(printf '%s' "$out" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+    rt=$(printf '%s' "$out" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')
+    ac=$(printf '%s' "$out" | grep -o '_access_token_signature=[^;]*')
+    rc=$(printf '%s' "$out" | grep -o '_refresh_token_signature=[^;]*')
+    out=$(req -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session/refresh -p "HTTP_AUTHORIZATION=Bearer $rt" -p "HTTP_COOKIE=$ac; $rc" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "refresh ($round)" "$out" "Status: 200"
+    out=$(req -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session/refresh -p "HTTP_AUTHORIZATION=Bearer $rt" -p "HTTP_COOKIE=$ac; $rc")
+    expect_contains "refresh without CSRF header ($round)" "$out" "Status: 403"
+    out=$(req -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/sessions -p "HTTP_AUTHORIZATION=Bearer $at" -p "HTTP_COOKIE=$ac")
+    expect_contains "list ($round)" "$out" '"current":true'
+    out=$(post /auth/session '{"user_id":7,"session_type":"api","extra_session_payload":{"a":[1]},"access_claim_overrides":{"role":"x"}}' -p CONTENT_TYPE=application/json -p "HTTP_X_CHARON_ISSUER_KEY=issuer-key-of-at-least-32-bytes-long")
+    expect_contains "issuer login ($round)" "$out" "Status: 201"
+    out=$(post /auth/session 'username=vera&password=wrong' -p CONTENT_TYPE=application/x-www-form-urlencoded)
+    expect_contains "wrong password ($round)" "$out" "Status: 401"
+    out=$(post /auth/session '{"username":' -p CONTENT_TYPE=application/json)
+    expect_contains "broken JSON ($round)" "$out" "Status: 400"
+    out=$(post /auth/session 'a=%zz' -p CONTENT_TYPE=application/x-www-form-urlencoded)
+    expect_contains "broken form ($round)" "$out" "Status: 400"
+    out=$(post /auth/session 'x' -p CONTENT_TYPE=text/plain)
+    expect_contains "wrong type ($round)" "$out" "Status: 415"
+    out=$(req -p REQUEST_METHOD=DELETE -p DOCUMENT_URI=/auth/sessions/others -p "HTTP_AUTHORIZATION=Bearer $at" -p "HTTP_COOKIE=$ac" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "logout others ($round)" "$out" "Status: 204"
+    out=$(req -p REQUEST_METHOD=DELETE -p DOCUMENT_URI=/auth/session -p "HTTP_AUTHORIZATION=Bearer $at" -p "HTTP_COOKIE=$ac" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "logout ($round)" "$out" "Status: 204"
+    out=$(req -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session/refresh -p "HTTP_AUTHORIZATION=Bearer $rt" -p "HTTP_COOKIE=$ac; $rc" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "refresh of a deleted session ($round)" "$out" "Status: 401"
+    out=$(req -p REQUEST_METHOD=DELETE -p DOCUMENT_URI=/auth/sessions -p "HTTP_AUTHORIZATION=Bearer $at" -p "HTTP_COOKIE=$ac" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "logout everywhere ($round)" "$out" "Status: 204"
+    out=$(req -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/metrics)
+    expect_contains "metrics ($round)" "$out" "charon_session_events_total"
 done
 
 kill -TERM "$DPID"
