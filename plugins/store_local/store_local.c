@@ -74,19 +74,24 @@ store_local_destroy(void *instance)
     free(s);
 }
 
-/* Decodes a sessions value; CHARON_EIO if it is too short. */
-static int
-store_local_decode(const MDB_val *v, uint64_t *lock, int64_t *expires_at,
-                   struct charon_err *err)
+/* Decodes a sessions value.  One too short to hold its header (written
+ * by something else than this plugin) reads as long expired: never
+ * returned, overwritten by an insert, removed by a delete. */
+static void
+store_local_decode(const struct store_local *s, const MDB_val *v,
+                   uint64_t *lock, int64_t *expires_at)
 {
     const unsigned char *p = v->mv_data;
 
-    if (v->mv_size < STORE_LOCAL_HDR)
-        return charon_err_set(err, CHARON_EIO, "corrupt session record "
-                              "(%zu bytes)", v->mv_size);
+    if (v->mv_size < STORE_LOCAL_HDR) {
+        s->host->log(s->host, CHARON_LOG_WARN, "ignored a corrupt session "
+                     "record (%zu bytes)", v->mv_size);
+        *lock = 0;
+        *expires_at = INT64_MIN;
+        return;
+    }
     *lock = store_local_get64(p);
     *expires_at = (int64_t)store_local_get64(p + 8);
-    return CHARON_OK;
 }
 
 static int
@@ -124,9 +129,7 @@ store_local_get(void *instance, void *ts, const struct charon_store_key *key,
         rc = store_local_mdb_err(s, rc, "read session", err);
         goto out;
     }
-    rc = store_local_decode(&v, &lock, &exp, err);
-    if (rc != CHARON_OK)
-        goto out;
+    store_local_decode(s, &v, &lock, &exp);
     if (exp < s->host->now(s->host)) {
         rc = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
         goto out;
@@ -183,9 +186,7 @@ store_local_get_all(void *instance, void *ts,
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < plen || memcmp(k.mv_data, pb, plen) != 0)
             break;                      /* past (type, user_id) */
-        rc = store_local_decode(&v, &lock, &exp, err);
-        if (rc != CHARON_OK)
-            goto out;
+        store_local_decode(s, &v, &lock, &exp);
         if (exp < now)
             continue;
         rc = each(ctx, (const unsigned char *)v.mv_data + STORE_LOCAL_HDR,
@@ -233,9 +234,7 @@ store_local_upsert_txn(struct store_local *s,
     rc = mdb_get(txn, s->sessions, &k, &v);
     if (rc == 0) {
         found = 1;
-        rc = store_local_decode(&v, &lock, &old_exp, err);
-        if (rc != CHARON_OK)
-            goto out;
+        store_local_decode(s, &v, &lock, &old_exp);
         live = old_exp >= now;
         if (live && lock != expect) {
             rc = charon_err_set(err, CHARON_ECONFLICT,
@@ -350,9 +349,7 @@ store_local_delete_one(void *instance, void *ts,
     }
     if (rc != 0)
         goto out;
-    rc = store_local_decode(&v, &lock, &exp, err);
-    if (rc != CHARON_OK)
-        goto out;
+    store_local_decode(s, &v, &lock, &exp);
     rc = store_local_del_session(s, txn, kb, klen, exp);
     if (rc != 0)
         goto out;
@@ -370,11 +367,11 @@ out:
 }
 
 /* Deletes every session under prefix pb except the one whose session_id
- * is except (NULL: none); returns an LMDB or charon code. */
+ * is except (NULL: none); returns an LMDB code. */
 static int
 store_local_delete_all_txn(struct store_local *s, MDB_txn *txn,
                            const unsigned char *pb, size_t plen,
-                           const char *except, struct charon_err *err)
+                           const char *except)
 {
     unsigned char kb[STORE_LOCAL_KEY_MAX];
     MDB_cursor *cur = NULL;
@@ -400,9 +397,7 @@ store_local_delete_all_txn(struct store_local *s, MDB_txn *txn,
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
             continue;
         }
-        rc = store_local_decode(&v, &lock, &exp, err);
-        if (rc != CHARON_OK)
-            break;
+        store_local_decode(s, &v, &lock, &exp);
         /* Copy the key, delete, then seek past it again: no reliance on
          * cursor positioning after a delete. */
         klen = k.mv_size;
@@ -438,7 +433,7 @@ store_local_delete_all(void *instance, void *ts,
         txn = NULL;
         goto out;
     }
-    rc = store_local_delete_all_txn(s, txn, pb, plen, except_session_id, err);
+    rc = store_local_delete_all_txn(s, txn, pb, plen, except_session_id);
     if (rc != 0)
         goto out;
     rc = store_local_count_write(s, txn, s->host->now(s->host));

@@ -65,9 +65,16 @@ local_raw_key(const struct charon_store_key *key, unsigned char *buf,
     return pos + slen;
 }
 
+/* Where local_write_raw writes ("contract": the contract suite's store),
+ * and whether it replaces the whole record, header included, rather than
+ * only the blob. */
+static const char *local_raw_dir = "contract";
+static int local_raw_whole;
+
 /* In the child of local_write_raw: opens the environment in dir afresh,
  * replaces the blob under key k, keeping the lock_version and expiry in
- * front of it (so the expiry index stays right).  Its exit status. */
+ * front of it (so the expiry index stays right), or with local_raw_whole
+ * the whole record.  Its exit status. */
 static int
 local_write_raw_child(const char *dir, const unsigned char *k, size_t klen,
                       const void *blob, size_t len)
@@ -98,6 +105,12 @@ local_write_raw_child(const char *dir, const unsigned char *k, size_t klen,
     kv.mv_size = klen;
     if (rc == 0)
         rc = mdb_get(txn, dbi, &kv, &v);
+    if (rc == 0 && local_raw_whole) {
+        v.mv_data = (void *)blob;
+        v.mv_size = len;
+        rc = mdb_put(txn, dbi, &kv, &v, 0);
+        goto commit;
+    }
     if (rc == 0 && v.mv_size < LOCAL_VALUE_HDR)
         rc = MDB_CORRUPTED;
     if (rc != 0)
@@ -111,6 +124,9 @@ local_write_raw_child(const char *dir, const unsigned char *k, size_t klen,
     memcpy(v.mv_data, hdr, sizeof(hdr));
     if (len > 0)
         memcpy((unsigned char *)v.mv_data + sizeof(hdr), blob, len);
+commit:
+    if (rc != 0)
+        goto out;
     rc = mdb_txn_commit(txn);
     txn = NULL;
 out:
@@ -145,7 +161,7 @@ local_write_raw(const struct charon_store_key *key, const void *blob,
         fprintf(stderr, "raw writer: session key too long\n");
         return -1;
     }
-    snprintf(dir, sizeof(dir), "%s/contract", cu_scratch_dir());
+    snprintf(dir, sizeof(dir), "%s/%s", cu_scratch_dir(), local_raw_dir);
     fflush(NULL);
     pid = fork();
     if (pid < 0)
@@ -236,6 +252,44 @@ count_sessions(void *inst, const char *user)
     if (SP->get_all(inst, NULL, &k, count_each, &n, &err) != CHARON_OK)
         return -1;
     return (long)n;
+}
+
+/* A record shorter than store_local's own header (lock_version, expiry)
+ * was not written by it: it reads as absent, get_all skips it, an insert
+ * overwrites it and a delete removes it, with a warning, never an error. */
+static void
+test_a_record_too_short_for_its_header_reads_as_absent(void)
+{
+    void *inst = store_contract_instance();
+    struct charon_store_key k = key_of("u-short", "full", "s1");
+    struct charon_err err;
+    uint64_t lock = 0;
+
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, put_s(inst, "u-short", "s1", 0, "a",
+                                           3600));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, put_s(inst, "u-short", "s2", 0, "b",
+                                           3600));
+    local_raw_dir = "local";
+    local_raw_whole = 1;
+    CU_ASSERT_EQUAL_FATAL(0, local_write_raw(&k, "short", 5));
+    k.session_id = "s2";
+    CU_ASSERT_EQUAL_FATAL(0, local_write_raw(&k, "", 0));
+    local_raw_dir = "contract";
+    local_raw_whole = 0;
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, get_lock(inst, "u-short", "s1", &lock));
+    CU_ASSERT_EQUAL(0, count_sessions(inst, "u-short"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(store_contract_log(),
+                                  "corrupt session record (5 bytes)"));
+    /* An insert (expect 0) takes its place. */
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, "u-short", "s1", 0, "new", 3600));
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(inst, "u-short", "s1", &lock));
+    CU_ASSERT_EQUAL(1u, lock);
+    /* A delete removes the other one for good. */
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_OK, SP->delete_one(inst, NULL, &k, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, SP->delete_all(inst, NULL, &k, NULL, &err));
+    CU_ASSERT_EQUAL(0, count_sessions(inst, "u-short"));
 }
 
 static void
@@ -624,6 +678,9 @@ test_processes_sharing_the_directory_lose_no_session(void)
 static const CU_TestInfo store_local_tests[] = {
     { "store_local declares persist and list and keeps no thread state",
       test_store_local_declares_persist_and_list_and_no_thread_state },
+    { "a record too short for its header reads as absent, and is "
+      "overwritten or deleted",
+      test_a_record_too_short_for_its_header_reads_as_absent },
     { "sessions persist across destroy and create of the instance",
       test_sessions_persist_across_destroy_and_create },
     { "create makes the session directory with mode 0700",
