@@ -44,6 +44,30 @@ wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
 "$PY" "$SRC/tests/integration/sessions.py" "unix:$SOCK" "$FCGI_REQ" "$CTL" \
     "$T/charon.ini" "$T/daemon.log"
 rc=$?
+
+# Plain CGI (mod_cgi, fcgiwrap): the login body comes on stdin, and the
+# session lands in the store the running daemon uses.  CGI ignores
+# CHARON_PLUGIN_PATH, so the plugins come from plugin_dir.
+mkdir "$T/plugins"
+for p in token_jwt store_local cred_htpasswd; do
+    ln -s "$BUILD/plugins/$p/.libs/$p.so" "$T/plugins/$p.so"
+done
+sed "s|^\[charon\]|[charon]\nplugin_dir = $T/plugins|" "$T/charon.ini" > "$T/cgi.ini"
+body='username=alice&password=wonderland'
+out=$(printf '%s' "$body" | env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+      CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=${#body} \
+      SCRIPT_NAME=/auth/session "$DAEMON" -c "$T/cgi.ini" 2>> "$T/cgi.log")
+expect_contains "CGI: a form login is 201" "$out" "Status: 201"
+at=$(printf '%s' "$out" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer $at" "unix:$SOCK")
+expect_contains "the daemon sees the CGI's session" "$out" "Status: 200"
+out=$(env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=DELETE SCRIPT_NAME=/auth/session \
+      "HTTP_AUTHORIZATION=Bearer $at" "$DAEMON" -c "$T/cgi.ini" < /dev/null 2>> "$T/cgi.log")
+expect_contains "CGI: logout is 204" "$out" "Status: 204"
+out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer $at" "unix:$SOCK")
+expect_contains "and the daemon sees it gone" "$out" "Status: 401"
+[ "$FAILED" -eq 0 ] || rc=1
+echo "$PASSED passed (CGI), $FAILED failed (CGI)"
 kill -TERM "$DPID"
 wait_for_exit "$DPID" 10 || rc=1
 exit $rc
