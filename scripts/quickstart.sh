@@ -2,12 +2,14 @@
 # Sets up and runs the charon-fcgi demo on a fresh Debian 12, as root:
 # installs the packages (scripts/deps.sh), builds and installs charon-fcgi
 # into /usr/local (in _build-quickstart/), creates the system user _charon,
-# then runs charon-fcgi (as _charon, on a unix socket) behind a separate
-# nginx master on http://127.0.0.1:8080, where /private/ needs an access
-# token (auth_request -> GET /auth/check).  It mints a token with charonctl,
-# proves the walkthrough with curl (exit 1 and the logs if it does not
-# hold) and prints the curl commands to try.  Running it again restarts the
-# demo; everything lives in one directory.
+# then runs charon-fcgi (as _charon, on a unix socket, sessions in its
+# embedded store, password login for the htpasswd user "demo") behind a
+# separate nginx master on http://127.0.0.1:8080.  nginx serves a login
+# page (share/demo/) and /private/, which needs an access token
+# (auth_request -> GET /auth/check).  The script runs the curl walkthrough
+# it prints (login, /private/, refresh, sessions, logout) and replays the
+# login page's requests; if any answer is wrong it exits 1 with the logs.
+# Running it again restarts the demo; everything lives in one directory.
 #   bash scripts/quickstart.sh          set up and (re)start the demo
 #   bash scripts/quickstart.sh --stop   stop the demo's servers by PID
 # Env: DEMO_DIR (default /var/tmp/charon-fcgi-demo), JOBS=N sets make's
@@ -157,7 +159,8 @@ chown "root:$USR" "$DEMO"
 chmod 1775 "$DEMO"
 
 # Base secret: 0600 and owned by the user that reads it (charon-fcgi
-# refuses anything else).  Kept across runs, like the derived-key cache.
+# refuses anything else).  Kept across runs, like the derived-key cache and
+# the sessions, which are signed with a key derived from it.
 secret=$DEMO/secret
 if [ ! -f "$secret" ] || [ -L "$secret" ] ||
     [ "$(stat -c %U:%a "$secret")" != "$USR:600" ] ||
@@ -167,34 +170,71 @@ if [ ! -f "$secret" ] || [ -L "$secret" ] ||
         echo >>"$secret.new")
     chown "$USR:$USR" "$secret.new"
     mv -f "$secret.new" "$secret"
+    rm -rf "$DEMO/sessions"     # signed under the old secret: useless now
 fi
 install -d -m 0700 -o "$USR" -g "$USR" "$DEMO/keycache"
+# The embedded session store (store_local, LMDB files): only _charon (the
+# daemon, and charonctl run as _charon) opens it.
+install -d -m 0700 -o "$USR" -g "$USR" "$DEMO/sessions"
+
+# The demo user's password: random, kept across runs (root's, 0600) and
+# printed at the end.  Letters and digits only, so that it goes into the
+# JSON of the printed curl commands as is.
+pwfile=$DEMO/demo-password
+if [ ! -f "$pwfile" ] || [ -L "$pwfile" ] ||
+    ! grep -qxE '[A-Za-z0-9]{16}' "$pwfile"; then
+    rm -f "$pwfile"
+    (umask 077 && set +o pipefail &&
+        tr -dc A-Za-z0-9 </dev/urandom | head -c 16 >"$pwfile" &&
+        echo >>"$pwfile")
+fi
+PASSWORD=$(cat "$pwfile")
+# htpasswd for cred_htpasswd: "demo:" and a SHA-512 crypt hash ($6$).  The
+# password reaches openssl on stdin, never on a command line.  Written
+# anew each run, readable by group _charon only.
+hash=$(printf '%s\n' "$PASSWORD" | openssl passwd -6 -stdin) ||
+    die "openssl passwd -6 failed"
+rm -f "$DEMO/htpasswd.new"
+(umask 027 && printf 'demo:%s\n' "$hash" >"$DEMO/htpasswd.new")
+chown "root:$USR" "$DEMO/htpasswd.new"
+mv -f "$DEMO/htpasswd.new" "$DEMO/htpasswd"
 
 cat >"$DEMO/charon.ini" <<EOF
 ; charon-fcgi quickstart demo (written by scripts/quickstart.sh)
 [charon]
 token_issuer = $URL
 base_secret_file = $DEMO/secret
-session_store = dummy
+session_store = local
 key_cache_dir = $DEMO/keycache
-cookie_secure = false          ; the demo is plain http on 127.0.0.1
+; DEMO ONLY.  The demo is plain http, and a Secure cookie does not travel
+; over plain http (curl and some browsers make an exception for
+; 127.0.0.1 and localhost, other browsers and every other host name do
+; not).  Production serves https and must keep cookie_secure = true.
+cookie_secure = false
+
+[endpoints]
+; POST /auth/session checks username and password with [cred_htpasswd].
+credentials = htpasswd
 
 [authorizer]
+; Every /auth/check also finds the session in the store, so a logout (or
+; charonctl session revoke) ends access at once, not at the token's exp.
+require_session = true
 export_claims = sub
+
+[store_local]
+path = $DEMO/sessions
+
+[cred_htpasswd]
+file = $DEMO/htpasswd
 EOF
 
-mkdir -p "$DEMO/www/private" "$DEMO/tmp"
-cat >"$DEMO/www/index.html" <<'EOF'
-<!doctype html>
-<title>charon-fcgi demo</title>
-<p>This page is public. <a href="/private/">/private/</a> needs an access token.</p>
-EOF
-cat >"$DEMO/www/private/index.html" <<'EOF'
-<!doctype html>
-<title>charon-fcgi demo: private</title>
-<p>you are in</p>
-EOF
-chmod -R a+rX "$DEMO/www"
+# The login page, its script and the private page, from share/demo/.
+rm -rf "$DEMO/www"
+mkdir -p "$DEMO/www" "$DEMO/tmp"
+cp -R "$top/share/demo/." "$DEMO/www/"
+chown -R root:root "$DEMO/www"
+chmod -R u=rwX,go=rX "$DEMO/www"
 
 sed "s|@DEMO@|$DEMO|g" "$top/etc/nginx/quickstart.conf.in" >"$DEMO/nginx.conf"
 : >"$DEMO/charon-fcgi.log"
@@ -268,55 +308,221 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 
-# --- 7. a token --------------------------------------------------------------
-say "minting a session for user demo (charonctl session create)"
-session_json=$(runuser -u "$USR" -- "$CTL" -c "$DEMO/charon.ini" \
-    session create --user demo </dev/null)
-read -r TOKEN TOKEN_EXP < <(printf '%s' "$session_json" | "$PY" -c '
-import json, sys
-t = json.load(sys.stdin)["tokens"]
-print(t["access_token"], t["access_token_exp"])') ||
-    die "cannot read the access token from: $session_json"
-# The same token with its "sub" claim changed to admin: the signature no
-# longer matches.  (Flipping the last base64url character would not do:
-# its low bits are padding that a decoder may ignore.)
-FORGED=$("$PY" - "$TOKEN" <<'EOF'
-import base64, json, sys
-h, p, s = sys.argv[1].split(".")
-claims = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
-claims["sub"] = "admin"
-p = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())
-print(".".join((h, p.rstrip(b"=").decode(), s)))
-EOF
-)
+# --- 7. the walkthrough ---------------------------------------------------------
+# The curl walkthrough: printed at the end, and run word for word by the
+# self-check below first.  step WANT COMMAND MUST-CONTAIN TEXT: WANT is the
+# HTTP status of the curl's answer (curl -i prints it first), or "-" for a
+# command that is no request; MUST-CONTAIN lists (one a line) strings the
+# output must hold; TEXT explains the step.
+# The walkthrough logs in with token_transport "cookie_only": the cookies
+# then hold the whole tokens, so the cookie jar is all curl needs, just as
+# a browser navigating to /private/.  The login page uses "cookie", where
+# the cookies hold only the signatures (see share/demo/demo.js).
+steps_want=() steps_cmd=() steps_must=() steps_text=()
+step() { steps_want+=("$1"); steps_cmd+=("$2"); steps_must+=("$3"); steps_text+=("$4"); }
+csrf="-H 'X-CSRF-Protect: 1'"
+
+step 201 "curl -si -c cookies.txt -H 'Content-Type: application/json' \\
+    -d '{\"username\":\"demo\",\"password\":\"$PASSWORD\",\"token_transport\":\"cookie_only\"}' \\
+    $URL/auth/session" \
+'"session":{"id":' \
+'log in: the new session as JSON.  With "cookie_only" the tokens (null in
+the body) come as two HttpOnly cookies, which curl keeps in cookies.txt
+(-c).'
+
+step 401 "curl -si $URL/private/" '' \
+'no token: nginx asked charon-fcgi (auth_request to GET /auth/check) and
+passes on its WWW-Authenticate header.'
+
+step 200 "curl -si -b cookies.txt $URL/private/" 'you are in
+X-Charon-User: demo' \
+'with the cookies (-b): "you are in"; X-Charon-User: demo is the user
+charon-fcgi found in the token.'
+
+step 403 "curl -si -b cookies.txt -X POST $URL/auth/session/refresh" \
+'csrf_header_missing' \
+'a state change authenticated by a cookie needs the X-CSRF-Protect
+header (any value).'
+
+step 200 "curl -si -b cookies.txt -c cookies.txt -X POST $csrf \\
+    $URL/auth/session/refresh" '"session":{"id":' \
+'refresh: new tokens in new cookies (-c saves them).'
+
+step 200 "curl -si -b cookies.txt $URL/auth/sessions" '"current":true' \
+'the user'"'"'s sessions; "current":true marks this one.  Log in again,
+or on the login page, to see more.'
+
+step - "cp cookies.txt cookies-old.txt" '' \
+'keeps a copy of the cookies, to show what logout does to the session.'
+
+step 204 "curl -si -b cookies.txt -c cookies.txt -X DELETE $csrf \\
+    $URL/auth/session" '' \
+'log out: the session is deleted from the store and the cookies are
+cleared (Set-Cookie with max-age=0).'
+
+step 401 "curl -si -b cookies.txt $URL/private/" '' \
+'the cleared cookies hold no token any more.'
+
+step 401 "curl -si -b cookies-old.txt $URL/private/" 'session not found' \
+'the old access token is well signed and not expired, but its session is
+gone ([authorizer] require_session = true).'
 
 # --- 8. prove the walkthrough --------------------------------------------------
-say "checking the walkthrough with curl"
 failures=0
 check() {   # check DESCRIPTION EXPECTED ACTUAL
     if [ "$2" = "$3" ]; then
         printf '  ok    %s: %s\n' "$1" "$3"
     else
-        printf '  FAIL  %s: got %s, expected %s\n' "$1" "$3" "$2"
+        printf '  FAIL  %s: got %s, expected %s\n' "$1" "${3:-nothing}" "$2"
         failures=$((failures + 1))
     fi
 }
-status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true; }
+first_line() { printf '%s\n' "$1" | head -n 1; }
 
-check "GET / (public)" 200 "$(status "$URL/")"
-check "GET /private/ without a token" 401 "$(status "$URL/private/")"
-resp=$(curl -s -i --max-time 10 -H "Authorization: Bearer $TOKEN" "$URL/private/" |
-    tr -d '\r' || true)
-check "GET /private/ with the token" 200 "$(printf '%s\n' "$resp" | sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p')"
-check "  X-Charon-User header" demo "$(printf '%s\n' "$resp" | sed -n 's/^[Xx]-[Cc]haron-[Uu]ser: *//p' | head -1)"
-check "  page" "you are in" "$(printf '%s\n' "$resp" | grep -o 'you are in' || true)"
-check "GET /private/ with a forged token (sub=admin)" 401 \
-    "$(status -H "Authorization: Bearer $FORGED" "$URL/private/")"
-check "GET /auth/health" 200 "$(status "$URL/auth/health")"
+say "running the curl walkthrough"
+walk=$DEMO/walkthrough
+rm -rf "$walk"
+mkdir -m 0700 "$walk"
+for i in "${!steps_cmd[@]}"; do
+    cmd=${steps_cmd[$i]} want=${steps_want[$i]}
+    desc="$((i + 1)). $(first_line "${cmd//\\$'\n'    /}")"
+    [ ${#desc} -le 90 ] || desc="${desc:0:87}..."
+    rc=0
+    out=$(cd "$walk" && bash -c "$cmd" 2>&1 | tr -d '\r') || rc=$?
+    if [ "$want" = - ]; then
+        check "$desc" "exit 0" "exit $rc"
+        continue
+    fi
+    check "$desc" "$want" "$(printf '%s\n' "$out" |
+        sed -n '1s/^HTTP[^ ]* \([0-9][0-9]*\).*/\1/p')"
+    while IFS= read -r must; do
+        [ -n "$must" ] || continue
+        if printf '%s\n' "$out" | grep -qiF -- "$must"; then
+            printf '  ok    %s   has %s\n' "${desc//?/ }" "$must"
+        else
+            printf '  FAIL  %s   lacks %s\n' "${desc//?/ }" "$must"
+            failures=$((failures + 1))
+        fi
+    done <<<"${steps_must[$i]}"
+done
+
+# The login page's requests, exactly as demo.js makes them in a browser
+# (token_transport "cookie"; fetch() adds Sec-Fetch-*, Origin on POST and
+# DELETE, and the cookies of this origin).
+say "replaying the login page's requests (demo.js)"
+page=$DEMO/walkthrough/page
+mkdir -m 0700 "$page"
+jar=$page/cookies.txt
+saved() { local f=${1//[^A-Za-z0-9]/_}; echo "$page/$f.$2"; }   # NAME hdr|body
+page_req() {   # page_req NAME EXPECTED CURL-ARGS...
+    local name=$1 want=$2
+    shift 2
+    check "$name" "$want" "$(curl -s --max-time 10 -b "$jar" -c "$jar" \
+        -D "$(saved "$name" hdr)" -o "$(saved "$name" body)" \
+        -w '%{http_code}' "$@" || true)"
+}
+has() {   # has NAME hdr|body STRING: NAME's headers/body hold STRING
+    if tr -d '\r' <"$(saved "$1" "$2")" 2>/dev/null | grep -qiF -- "$3"; then
+        printf '  ok    %s has %s\n' "$1" "$3"
+    else
+        printf '  FAIL  %s lacks %s\n' "$1" "$3"
+        failures=$((failures + 1))
+    fi
+}
+token() {   # token NAME access_token|refresh_token: from NAME's JSON body
+    "$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["tokens"][sys.argv[2]] or "")' \
+        "$(saved "$1" body)" "$2" 2>/dev/null || true
+}
+halves() { local t=${1//[^.]/}; echo "${#t}"; }   # dots in a token
+FETCH=(-H 'Sec-Fetch-Mode: cors' -H 'Sec-Fetch-Site: same-origin'
+    -H 'Sec-Fetch-Dest: empty')
+CHANGE=("${FETCH[@]}" -H "Origin: $URL" -H 'X-CSRF-Protect: 1')
+NAV=(-H 'Sec-Fetch-Mode: navigate' -H 'Sec-Fetch-Site: none'
+    -H 'Sec-Fetch-Dest: document')
+JSON=(-H 'Content-Type: application/json')
+login_body() {
+    printf '{"username":"demo","password":"%s","token_transport":"%s"}' \
+        "${2:-$PASSWORD}" "$1"
+}
+
+page_req "GET / (the login page)" 200 "${NAV[@]}" "$URL/"
+has "GET / (the login page)" body 'src="/demo.js"'
+has "GET / (the login page)" hdr "Content-Security-Policy: default-src 'none'"
+page_req "GET /demo.js" 200 -H 'Sec-Fetch-Mode: no-cors' \
+    -H 'Sec-Fetch-Dest: script' "$URL/demo.js"
+page_req "login asking for bearer (the page never does)" 400 \
+    "${CHANGE[@]}" "${JSON[@]}" --data-raw "$(login_body bearer)" \
+    "$URL/auth/session"
+page_req "login, wrong password" 401 "${CHANGE[@]}" "${JSON[@]}" \
+    --data-raw "$(login_body cookie wrong)" "$URL/auth/session"
+page_req "login (cookie)" 201 "${CHANGE[@]}" "${JSON[@]}" \
+    --data-raw "$(login_body cookie)" "$URL/auth/session"
+has "login (cookie)" hdr 'Set-Cookie: _access_token_signature=.'
+has "login (cookie)" hdr 'Set-Cookie: _refresh_token_signature=.'
+ACCESS=$(token "login (cookie)" access_token)
+REFRESH=$(token "login (cookie)" refresh_token)
+check "  the body holds header.payload of the access token" 1 "$(halves "$ACCESS")"
+check "  the body holds header.payload of the refresh token" 1 "$(halves "$REFRESH")"
+page_req "navigate to /private/ (cookie only has the signature)" 401 \
+    "${NAV[@]}" "$URL/private/"
+has "navigate to /private/ (cookie only has the signature)" body "401: no valid access token"
+page_req "fetch /private/ with Bearer header.payload" 200 "${FETCH[@]}" \
+    -H "Authorization: Bearer $ACCESS" "$URL/private/"
+has "fetch /private/ with Bearer header.payload" hdr 'X-Charon-User: demo'
+has "fetch /private/ with Bearer header.payload" body 'you are in'
+# The same header.payload with "sub" changed to admin: the cookie's
+# signature no longer matches.
+FORGED=$("$PY" - "$ACCESS" <<'EOF'
+import base64, json, sys
+h, p = sys.argv[1].split(".")
+claims = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+claims["sub"] = "admin"
+p = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())
+print(h + "." + p.rstrip(b"=").decode())
+EOF
+) || FORGED=forged
+page_req "fetch /private/ with a forged payload (sub=admin)" 401 \
+    "${FETCH[@]}" -H "Authorization: Bearer $FORGED" "$URL/private/"
+page_req "GET /auth/sessions" 200 "${FETCH[@]}" \
+    -H "Authorization: Bearer $ACCESS" "$URL/auth/sessions"
+has "GET /auth/sessions" body '"current":true'
+page_req "refresh without X-CSRF-Protect" 403 "${FETCH[@]}" -H "Origin: $URL" \
+    -H 'Content-Length: 0' -H "Authorization: Bearer $REFRESH" \
+    -X POST "$URL/auth/session/refresh"
+page_req "refresh" 200 "${CHANGE[@]}" -H 'Content-Length: 0' \
+    -H "Authorization: Bearer $REFRESH" -X POST "$URL/auth/session/refresh"
+ACCESS2=$(token refresh access_token)
+check "  new header.payload of the access token" 1 "$(halves "$ACCESS2")"
+page_req "fetch /private/ with the old header.payload" 401 "${FETCH[@]}" \
+    -H "Authorization: Bearer $ACCESS" "$URL/private/"
+page_req "fetch /private/ with the new one" 200 "${FETCH[@]}" \
+    -H "Authorization: Bearer $ACCESS2" "$URL/private/"
+cp "$jar" "$page/cookies-old.txt"
+page_req "log out" 204 "${CHANGE[@]}" -H "Authorization: Bearer $ACCESS2" \
+    -X DELETE "$URL/auth/session"
+jar=$page/cookies-old.txt
+page_req "fetch /private/ with the logged-out token" 401 "${FETCH[@]}" \
+    -H "Authorization: Bearer $ACCESS2" "$URL/private/"
+jar=$page/cookies.txt
+page_req "login (cookie_only box)" 201 "${CHANGE[@]}" "${JSON[@]}" \
+    --data-raw "$(login_body cookie_only)" "$URL/auth/session"
+page_req "navigate to /private/ after cookie_only" 200 "${NAV[@]}" \
+    "$URL/private/"
+page_req "log out (cookie_only)" 204 "${CHANGE[@]}" -X DELETE \
+    "$URL/auth/session"
+page_req "GET /auth/health" 200 "$URL/auth/health"
 [ "$failures" -eq 0 ] || die "$failures check(s) failed"
 ok=1
+rm -rf "$walk"      # cookie jars of sessions that are all logged out
 
 # --- 9. tell the person --------------------------------------------------------
+reason() {
+    case $1 in
+        200) echo OK ;; 201) echo Created ;; 204) echo "No Content" ;;
+        401) echo Unauthorized ;; 403) echo Forbidden ;; *) echo ;;
+    esac
+}
 stop_hint="bash scripts/quickstart.sh --stop"
 [ -z "${DEMO_DIR:-}" ] || stop_hint="DEMO_DIR=$DEMO $stop_hint"
 cat <<EOF
@@ -324,30 +530,36 @@ cat <<EOF
 charon-fcgi demo is running:
   nginx        $URL/  (pid $nginx_pid)
   charon-fcgi  unix:$DEMO/charon.sock  (pid $daemon_pid, user $USR)
+  sessions     $DEMO/sessions (session_store = local)
 
-Try it (the access token expires $(date -d "@$TOKEN_EXP" '+%F %T %Z')):
+Log in on the page:  $URL/
+  user demo, password $PASSWORD   (kept in $pwfile)
+  It logs in with token_transport "cookie", keeps the header.payload halves
+  of the tokens in sessionStorage (the signatures are HttpOnly cookies), and
+  fetches /private/, /auth/sessions, refresh and logout with them.
 
-  curl -i $URL/private/
-      401 Unauthorized: no token; nginx's auth_request asked charon-fcgi
-      (GET /auth/check) and passes on its WWW-Authenticate header
+The walkthrough with curl, in an empty directory (it writes cookies.txt and
+cookies-old.txt):
 
-  curl -i -H "Authorization: Bearer $TOKEN" $URL/private/
-      200 and "you are in"; X-Charon-User: demo is the user charon-fcgi
-      found in the token (nginx copies it from X-Charon-User-Id)
+  cd "\$(mktemp -d)"
+EOF
+for i in "${!steps_cmd[@]}"; do
+    printf '\n  %s\n' "${steps_cmd[$i]}"
+    want=${steps_want[$i]}
+    { [ "$want" = - ] || printf '%s %s: ' "$want" "$(reason "$want")"
+        printf '%s\n' "${steps_text[$i]}"; } | fmt -w 70 | sed 's/^/      /'
+done
+cat <<EOF
 
-  curl -i -H "Authorization: Bearer $FORGED" $URL/private/
-      401: the same token with "sub" changed to "admin"; the signature
-      no longer matches
-
-  curl -i $URL/auth/health
-      200: the daemon and its session store answer
-
+  runuser -u $USR -- $CTL -c $DEMO/charon.ini session list --user demo
+      demo's sessions, read from the store by charonctl (as $USR)
   runuser -u $USR -- $CTL -c $DEMO/charon.ini session create --user alice
-      mints tokens for another user (JSON; use .tokens.access_token)
-  runuser -u $USR -- $CTL -c $DEMO/charon.ini verify TOKEN
-      prints a token's claims (charonctl runs as $USR, which owns the secret)
+      a session and tokens for any user, no password (JSON; try
+      curl -H "Authorization: Bearer ACCESS_TOKEN" $URL/private/)
 
-Config:  $DEMO/charon.ini, $DEMO/nginx.conf (from etc/nginx/quickstart.conf.in)
+Config:  $DEMO/charon.ini, $DEMO/htpasswd,
+         $DEMO/nginx.conf (from etc/nginx/quickstart.conf.in)
+Pages:   $DEMO/www (from share/demo/)
 Logs:    $DEMO/charon-fcgi.log, $DEMO/nginx-error.log, $DEMO/nginx-access.log
 Stop:    $stop_hint
 EOF
