@@ -127,6 +127,9 @@ ctl_session_store(struct ctl *c, const char *verb)
             fprintf(stderr, "charonctl: ignored %zu stored session%s with an "
                     "invalid signature\n", list.ignored,
                     list.ignored == 1 ? "" : "s");
+        else if (rc == CHARON_OK && list.shown == 0)
+            fprintf(stderr, "charonctl: user %s has no live session of type "
+                    "%s\n", c->user, c->type);
     } else if (strcmp(verb, "revoke") == 0) {
         if (c->session == NULL) {
             fprintf(stderr, "charonctl: session revoke needs --session SID\n");
