@@ -94,8 +94,7 @@ body_form(const char *text, size_t len, json_object **out,
                                 "the form body is not well formed");
             goto done;
         }
-        if (!json_object_object_get_ex(obj, name, NULL) &&
-            json_object_object_add(obj, name,
+        if (json_object_object_add(obj, name,
                                    json_object_new_string(value)) != 0) {
             rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
             goto done;

@@ -1,7 +1,8 @@
 /*
  * body.h - the request body of a session endpoint, JSON or an HTML form,
- * as one JSON object: a form's fields become string members (the first
- * of a repeated name wins), so both look alike to the endpoints.
+ * as one JSON object: a form's fields become string members (the last
+ * of a repeated name wins, as in JSON), so both look alike to the
+ * endpoints.
  */
 #ifndef CHARON_BODY_H
 #define CHARON_BODY_H

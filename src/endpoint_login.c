@@ -104,6 +104,8 @@ login_issuer(struct worker *w, struct login *l)
     if (!json_object_object_get_ex(l->body, "user_id", &v) || v == NULL)
         return login_bad(w, "user_id is required");
     if (json_object_is_type(v, json_type_int)) {
+        /* json-c clamps integers beyond 64 bits; a clamped value has
+         * more than 15 digits, which session_tokens_create refuses. */
         if (charon_buf_puts(&l->user_id, json_object_to_json_string(v)))
             return login_bad(w, "out of memory");
         l->opts.user_id_is_int = 1;

@@ -50,9 +50,12 @@ struct charon_store_plugin {
                    struct charon_err *err);
 
     /*
-     * Writes blob iff no live session exists under key (insert) or the
-     * stored lock_version equals expect; the stored lock_version becomes
-     * expect + 1.  Otherwise CHARON_ECONFLICT and nothing changes.
+     * expect 0 inserts: it writes blob iff no live session exists under
+     * key.  expect > 0 updates: it writes iff a live session exists and
+     * its stored lock_version equals expect, so that a refresh racing a
+     * logout (or an expiry) cannot bring the session back.  The stored
+     * lock_version becomes expect + 1.  Otherwise CHARON_ECONFLICT and
+     * nothing changes.
      * expires_at (Unix seconds) is the session's refresh expiry: after it
      * the session is gone.  All or nothing: never half-written.
      */

@@ -119,14 +119,17 @@ store_local_count_write(struct store_local *s, MDB_txn *txn, int64_t now)
 }
 
 /*
- * Prunes expired sessions in a transaction of their own (used when the
- * map is full), then commits one more small write.  LMDB keeps the pages
- * a transaction frees for the previous snapshot until the next commit,
- * so only a write two transactions after the prune can reuse them.
+ * For a full map: prunes expired sessions in a transaction of their own,
+ * then commits one more small write whether anything was pruned or not.
+ * LMDB keeps the pages a transaction frees for the previous snapshot
+ * until the next commit, so only a write two transactions after a prune
+ * (or after the deletes that ran before the map filled) can reuse them;
+ * a failed write commits nothing, so without this small one the map
+ * would stay full for every write of the same size.
  * Returns how many sessions went (0 also on any failure).
  */
 size_t
-store_local_prune_now(struct store_local *s)
+store_local_make_room(struct store_local *s)
 {
     MDB_txn *txn;
     int64_t now = s->host->now(s->host);
@@ -134,12 +137,14 @@ store_local_prune_now(struct store_local *s)
 
     if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
         return 0;
-    if (store_local_prune_txn(s, txn, now, &pruned) != 0 || pruned == 0) {
+    if (store_local_prune_txn(s, txn, now, &pruned) != 0) {
         mdb_txn_abort(txn);
+        pruned = 0;
+    } else if (pruned > 0 && mdb_txn_commit(txn) != 0) {
         return 0;
+    } else if (pruned == 0) {
+        mdb_txn_abort(txn);
     }
-    if (mdb_txn_commit(txn) != 0)
-        return 0;
     if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
         return pruned;
     if (store_local_count_write(s, txn, now) != 0) {

@@ -236,12 +236,13 @@ store_local_upsert_txn(struct store_local *s,
         found = 1;
         store_local_decode(s, &v, &lock, &old_exp);
         live = old_exp >= now;
-        if (live && lock != expect) {
-            rc = charon_err_set(err, CHARON_ECONFLICT,
-                                "lock_version moved on");
-            goto out;
-        }
     } else if (rc != MDB_NOTFOUND) {
+        goto out;
+    }
+    if (live ? lock != expect : expect != 0) {
+        rc = charon_err_set(err, CHARON_ECONFLICT, live
+                            ? "lock_version moved on"
+                            : "the session is gone (deleted or expired)");
         goto out;
     }
     if (found) {
@@ -295,7 +296,7 @@ store_local_upsert(void *instance, void *ts,
     struct store_local *s = instance;
     unsigned char kb[STORE_LOCAL_KEY_MAX];
     size_t klen;
-    int rc, mdb_rc = 0;
+    int rc, mdb_rc = 0, attempt;
 
     (void)ts;
     rc = store_local_key(s, key, 1, kb, &klen, err);
@@ -308,7 +309,11 @@ store_local_upsert(void *instance, void *ts,
         return charon_err_set(err, CHARON_EINVAL, "session blob is NULL");
     rc = store_local_upsert_txn(s, kb, klen, expect, blob, len, expires_at,
                                 &mdb_rc, err);
-    if (mdb_rc == MDB_MAP_FULL && store_local_prune_now(s) > 0) {
+    /* A full map: prune, or at least commit a small write so that the
+     * pages the last deletes freed become reusable (LMDB reuses a page
+     * two transactions after the one that freed it), then try again. */
+    for (attempt = 0; mdb_rc == MDB_MAP_FULL && attempt < 2; attempt++) {
+        store_local_make_room(s);
         mdb_rc = 0;
         charon_err_clear(err);
         rc = store_local_upsert_txn(s, kb, klen, expect, blob, len,

@@ -103,9 +103,10 @@ int store_local_prune_txn(struct store_local *s, MDB_txn *txn, int64_t now,
 /* Counts one write in the shared counter; prunes when it reaches a
  * multiple of prune_every. */
 int store_local_count_write(struct store_local *s, MDB_txn *txn, int64_t now);
-/* Prunes in a transaction of its own (and commits one more write, so
- * that the freed pages become reusable); returns how many went (0 also
- * on failure). */
-size_t store_local_prune_now(struct store_local *s);
+/* For a full map: prunes expired sessions in a transaction of its own,
+ * then commits one more small write, so that the pages the prune (or
+ * earlier deletes) freed become reusable; returns how many sessions
+ * went (0 also on failure). */
+size_t store_local_make_room(struct store_local *s);
 
 #endif /* STORE_LOCAL_H */

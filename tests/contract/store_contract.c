@@ -527,6 +527,40 @@ test_an_expired_session_is_not_returned_and_may_be_reinserted(void)
     store_contract_set_now(T0);
 }
 
+/* A refresh that loaded the session at lock_version N must not bring it
+ * back once a logout deleted it or it expired: expect > 0 on a session
+ * that is not live is a conflict, and nothing is written. */
+static void
+test_an_update_of_a_deleted_or_expired_session_is_a_conflict(void)
+{
+    const struct charon_store_plugin *sp = store_contract_plugin();
+    struct charon_store_key k;
+    struct charon_err err;
+
+    if (!PERSIST)
+        return;
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL(CHARON_OK, put("u-gone", "full", "s1", 0, "v1", TTL));
+    k.user_id = "u-gone";
+    k.type = "full";
+    k.session_id = "s1";
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_OK, sp->delete_one(store_contract_instance(),
+                                              store_contract_ts(), &k, &err));
+    CU_ASSERT_EQUAL(CHARON_ECONFLICT, put("u-gone", "full", "s1", 1, "back",
+                                          TTL));
+    ASSERT_MISSING("u-gone", "full", "s1");
+    CU_ASSERT_EQUAL(CHARON_ECONFLICT, put("u-never", "full", "s1", 3, "new",
+                                          TTL));
+    ASSERT_MISSING("u-never", "full", "s1");
+    CU_ASSERT_EQUAL(CHARON_OK, put("u-gone", "full", "s2", 0, "v1", 10));
+    store_contract_set_now(T0 + 100);
+    CU_ASSERT_EQUAL(CHARON_ECONFLICT, put("u-gone", "full", "s2", 1, "late",
+                                          TTL));
+    ASSERT_MISSING("u-gone", "full", "s2");
+    store_contract_set_now(T0);
+}
+
 static void
 test_an_already_expired_upsert_is_never_returned(void)
 {
@@ -768,6 +802,9 @@ const CU_TestInfo store_contract_tests[] = {
     { "an expired session is not returned and may be re-inserted with "
       "expect 0",
       test_an_expired_session_is_not_returned_and_may_be_reinserted },
+    { "an update (expect > 0) of a deleted, expired or unknown session is "
+      "ECONFLICT and writes nothing",
+      test_an_update_of_a_deleted_or_expired_session_is_a_conflict },
     { "an upsert already expired is never returned",
       test_an_already_expired_upsert_is_never_returned },
     { "get tells apart keys whose parts concatenate alike",

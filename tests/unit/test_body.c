@@ -78,9 +78,10 @@ test_a_form_is_decoded(void)
 
     CU_ASSERT_EQUAL_FATAL(CHARON_OK,
                           parse("application/x-www-form-urlencoded",
-                                "username=a+b%2Bc&password=p%3D1&&x=&"
-                                "username=second", &o));
-    CU_ASSERT_STRING_EQUAL("a b+c", body_string(o, "username"));
+                                "username=a&t=a+b%2Bc&password=p%3D1&&x=&"
+                                "username=second&password=p%3D1", &o));
+    CU_ASSERT_STRING_EQUAL("second", body_string(o, "username"));
+    CU_ASSERT_STRING_EQUAL("a b+c", body_string(o, "t"));
     CU_ASSERT_STRING_EQUAL("p=1", body_string(o, "password"));
     CU_ASSERT_STRING_EQUAL("", body_string(o, "x"));
     json_object_put(o);
@@ -140,7 +141,7 @@ static const CU_TestInfo body_tests[] = {
     { "JSON nested too deep is refused", test_deep_json_is_refused },
     { "a NUL inside a JSON string is not a string",
       test_a_nul_inside_a_string_is_not_a_string },
-    { "a form is decoded, the first of a repeated name wins",
+    { "a form is decoded, the last of a repeated name wins (as JSON)",
       test_a_form_is_decoded },
     { "a broken form is EINVAL", test_a_broken_form_is_einval },
     { "other content types are EUNSUPP", test_other_types_are_eunsupp },
