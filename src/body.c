@@ -144,6 +144,8 @@ body_parse(const char *content_type, const char *text, size_t len,
            json_object **out, struct charon_err *err)
 {
     *out = NULL;
+    if (text == NULL)
+        text = "";              /* an empty body never read into a buffer */
     if (memchr(text, '\0', len) != NULL)
         return charon_err_set(err, CHARON_EINVAL,
                               "the body contains a NUL byte");

@@ -134,7 +134,26 @@ test_a_nul_byte_in_the_body_is_einval(void)
     CU_ASSERT_PTR_NULL(o);
 }
 
+/* An empty body is never read into a buffer: text may be NULL. */
+static void
+test_an_empty_body_may_come_as_null(void)
+{
+    struct charon_err err;
+    json_object *o = NULL;
+
+    CU_ASSERT_EQUAL(CHARON_EINVAL, body_parse("application/json", NULL, 0,
+                                              &o, &err));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK,
+                          body_parse("application/x-www-form-urlencoded",
+                                     NULL, 0, &o, &err));
+    CU_ASSERT_EQUAL(0, json_object_object_length(o));
+    json_object_put(o);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, body_parse(NULL, NULL, 0, &o, &err));
+    json_object_put(o);
+}
+
 static const CU_TestInfo body_tests[] = {
+    { "an empty body may come as NULL", test_an_empty_body_may_come_as_null },
     { "a JSON object is read", test_a_json_object_is_read },
     { "broken or non-object JSON is EINVAL",
       test_broken_or_non_object_json_is_einval },
