@@ -50,7 +50,8 @@ session_codec_put_str(struct charon_buf *b, const char *name, const char *v)
 }
 
 int
-session_codec_json(const struct session *s, struct charon_buf *b)
+session_codec_json_fields(const struct session *s, int for_client,
+                          struct charon_buf *b)
 {
     int rc;
 
@@ -67,8 +68,9 @@ session_codec_json(const struct session *s, struct charon_buf *b)
         rc = rc ? rc : session_codec_put_int(b, "expires_at", s->expires_at);
     rc = rc ? rc : session_codec_put_int(b, "refresh_expires_at",
                                          s->refresh_expires_at);
-    rc = rc ? rc : session_codec_put_str(b, "refresh_token_id",
-                                         s->refresh_token_id);
+    if (!for_client)
+        rc = rc ? rc : session_codec_put_str(b, "refresh_token_id",
+                                             s->refresh_token_id);
     rc = rc ? rc : session_codec_put_int(b, "refreshed_at", s->refreshed_at);
     rc = rc ? rc : session_codec_put_int(b, "tokens_fresh_from",
                                          s->tokens_fresh_from);
@@ -76,12 +78,20 @@ session_codec_json(const struct session *s, struct charon_buf *b)
                                          s->prev_tokens_fresh_from);
     rc = rc ? rc : session_codec_put_int(b, "lock_version",
                                          (int64_t)s->lock_version);
-    rc = rc ? rc : charon_buf_puts(b, ",\"extra_payload\":");
-    rc = rc ? rc : charon_buf_puts(b, s->extra_payload != NULL
-                                          ? s->extra_payload : "{}");
-    rc = rc ? rc : session_codec_put_int(b, "version", SESSION_VERSION);
-    rc = rc ? rc : charon_buf_puts(b, "}");
-    return rc;
+    if (!for_client) {
+        rc = rc ? rc : charon_buf_puts(b, ",\"extra_payload\":");
+        rc = rc ? rc : charon_buf_puts(b, s->extra_payload != NULL
+                                              ? s->extra_payload : "{}");
+    }
+    return rc ? rc : session_codec_put_int(b, "version", SESSION_VERSION);
+}
+
+int
+session_codec_json(const struct session *s, struct charon_buf *b)
+{
+    int rc = session_codec_json_fields(s, 0, b);
+
+    return rc ? rc : charon_buf_puts(b, "}");
 }
 
 int

@@ -57,6 +57,12 @@ int session_codec_encode(const struct session *s,
 /* Appends the JSON of s (no signature) to out. */
 int session_codec_json(const struct session *s, struct charon_buf *out);
 
+/* Appends the JSON object of s without its closing brace, so that a
+ * caller may add members; for_client leaves out what only the server
+ * sees (extra_payload, refresh_token_id). */
+int session_codec_json_fields(const struct session *s, int for_client,
+                              struct charon_buf *out);
+
 /*
  * Checks the blob's signature and fields and fills *out (free it with
  * session_free).  CHARON_ENOTFOUND, with the reason in err ("invalid

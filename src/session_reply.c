@@ -13,7 +13,7 @@
 static int
 session_reply_int(struct charon_buf *b, const char *name, int64_t v)
 {
-    char num[64];
+    char num[160];
 
     snprintf(num, sizeof(num), ",\"%s\":%lld", name, (long long)v);
     return charon_buf_puts(b, num);
@@ -23,30 +23,8 @@ int
 session_reply_session_json(struct charon_buf *b, const struct session *s,
                            int current)
 {
-    int rc;
+    int rc = session_codec_json_fields(s, 1, b);
 
-    rc = charon_buf_puts(b, "{\"id\":");
-    rc = rc ? rc : http_reply_json_string(b, s->id);
-    rc = rc ? rc : charon_buf_puts(b, ",\"user_id\":");
-    rc = rc ? rc : (s->user_id_is_int ? charon_buf_puts(b, s->user_id)
-                                      : http_reply_json_string(b, s->user_id));
-    rc = rc ? rc : charon_buf_puts(b, ",\"type\":");
-    rc = rc ? rc : http_reply_json_string(b, s->type);
-    rc = rc ? rc : session_reply_int(b, "created_at", s->created_at);
-    if (rc == CHARON_OK && s->expires_at == SESSION_INFINITE)
-        rc = charon_buf_puts(b, ",\"expires_at\":\"infinite\"");
-    else
-        rc = rc ? rc : session_reply_int(b, "expires_at", s->expires_at);
-    rc = rc ? rc : session_reply_int(b, "refresh_expires_at",
-                                     s->refresh_expires_at);
-    rc = rc ? rc : session_reply_int(b, "refreshed_at", s->refreshed_at);
-    rc = rc ? rc : session_reply_int(b, "tokens_fresh_from",
-                                     s->tokens_fresh_from);
-    rc = rc ? rc : session_reply_int(b, "prev_tokens_fresh_from",
-                                     s->prev_tokens_fresh_from);
-    rc = rc ? rc : session_reply_int(b, "lock_version",
-                                     (int64_t)s->lock_version);
-    rc = rc ? rc : session_reply_int(b, "version", s->version);
     if (rc == CHARON_OK && current >= 0)
         rc = charon_buf_puts(b, current ? ",\"current\":true"
                                         : ",\"current\":false");
