@@ -38,20 +38,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <sys/resource.h>
 
 #include <fastcgi.h>
 
 #include "helpers/fcgi_client.h"
+#include "load_stats.h"
 
 #define LOAD_MAX_CONNS 4096
 #define LOAD_MAX_PARAMS 256
-#define HIST_LINEAR 2048                       /* exact µs below this */
-#define HIST_EXP_MAX 27                        /* up to ~2^38 µs */
-#define HIST_BUCKETS (HIST_LINEAR + HIST_EXP_MAX * 1024)
 
 enum load_phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
@@ -113,66 +108,8 @@ struct load_worker {
     pthread_t tid;
     struct load_shared *sh;
     uint64_t requests, bad_status, errors, reconnects;
-    uint64_t *hist;                            /* HIST_BUCKETS counts */
+    uint64_t *hist;                            /* LOAD_HIST_BUCKETS counts */
 };
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-sleep_s(double s)
-{
-    struct timespec ts;
-
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static size_t
-hist_bucket(uint64_t us)
-{
-    unsigned int e;
-
-    if (us < HIST_LINEAR)
-        return (size_t)us;
-    /* us >> e is in 1024..2047 */
-    e = (unsigned int)(63 - __builtin_clzll(us)) - 10;
-    if (e > HIST_EXP_MAX)
-        return HIST_BUCKETS - 1;
-    return HIST_LINEAR + (e - 1) * 1024 + (size_t)((us >> e) - 1024);
-}
-
-/* The smallest value that falls into bucket i. */
-static uint64_t
-hist_value(size_t i)
-{
-    if (i < HIST_LINEAR)
-        return i;
-    i -= HIST_LINEAR;
-    return (uint64_t)(i % 1024 + 1024) << (i / 1024 + 1);
-}
-
-static uint64_t
-hist_percentile(const uint64_t *hist, uint64_t total, double p)
-{
-    uint64_t want = (uint64_t)(p * (double)total + 0.999999), seen = 0;
-    size_t i;
-
-    for (i = 0; i < HIST_BUCKETS; i++) {
-        seen += hist[i];
-        if (seen >= want && seen > 0)
-            return hist_value(i);
-    }
-    return 0;
-}
 
 /* One request, retried once on a fresh connection if the server had
  * closed the kept one.  Updates the counters when measuring. */
@@ -184,7 +121,7 @@ load_one(struct load_worker *w, int *fd, struct fcgi_client_reply *reply)
     uint64_t t0, t1;
     int rc, measuring, status;
 
-    t0 = now_ns();
+    t0 = load_now_ns();
     if (*fd < 0)
         *fd = fcgi_client_connect(o->addr, o->timeout_ms);
     rc = *fd < 0 ? FCGI_CLIENT_EIO
@@ -199,7 +136,7 @@ load_one(struct load_worker *w, int *fd, struct fcgi_client_reply *reply)
             w->reconnects++;
         return;
     }
-    t1 = now_ns();
+    t1 = load_now_ns();
     if (rc != FCGI_CLIENT_OK || reply->protocol_status != FCGI_REQUEST_COMPLETE
         || o->per_request) {
         if (*fd >= 0)
@@ -207,7 +144,7 @@ load_one(struct load_worker *w, int *fd, struct fcgi_client_reply *reply)
         *fd = -1;
     }
     if (rc == FCGI_CLIENT_EIO)
-        sleep_s(0.01);                  /* do not spin on a dead server */
+        load_sleep_s(0.01);             /* do not spin on a dead server */
     if (!measuring)
         return;
     if (rc != FCGI_CLIENT_OK
@@ -219,7 +156,7 @@ load_one(struct load_worker *w, int *fd, struct fcgi_client_reply *reply)
     if (status != o->expect)
         w->bad_status++;
     w->requests++;
-    w->hist[hist_bucket((t1 - t0) / 1000)]++;
+    w->hist[load_hist_bucket((t1 - t0) / 1000)]++;
 }
 
 static void *
@@ -239,39 +176,6 @@ load_worker_main(void *arg)
     return NULL;
 }
 
-/* utime + stime of pid in clock ticks, or -1. */
-static long long
-proc_cpu_ticks(long pid)
-{
-    char path[64], buf[1024], *p;
-    unsigned long long ut, st;
-    size_t n;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    p = strrchr(buf, ')');      /* comm may contain spaces */
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                            "%*u %llu %llu", &ut, &st) != 2)
-        return -1;
-    return (long long)(ut + st);
-}
-
-static double
-self_cpu_s(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6
-           + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static void
 usage(FILE *f)
 {
@@ -282,17 +186,6 @@ usage(FILE *f)
           "                 [--expect-status 200] [--param NAME=VALUE]...\n"
           "                 [--server-pid PID] [--timeout-ms N] "
           "[--connect-per-request]\n", f);
-}
-
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtod(s, &end);
-    return errno == 0 && end != s && *end == '\0' && *out >= lo && *out <= hi
-           ? 0 : -1;
 }
 
 static int
@@ -322,25 +215,25 @@ parse_args(int argc, char **argv, struct load_opts *o)
             o->addr = optarg;
             break;
         case 'n':
-            bad = parse_num(optarg, 1, LOAD_MAX_CONNS, &v);
+            bad = load_parse_num(optarg, 1, LOAD_MAX_CONNS, &v);
             o->conns = (long)v;
             break;
         case 'd':
-            bad = parse_num(optarg, 0.1, 86400, &o->duration);
+            bad = load_parse_num(optarg, 0.1, 86400, &o->duration);
             break;
         case 'w':
-            bad = parse_num(optarg, 0, 3600, &o->warmup);
+            bad = load_parse_num(optarg, 0, 3600, &o->warmup);
             break;
         case 'e':
-            bad = parse_num(optarg, 100, 999, &v);
+            bad = load_parse_num(optarg, 100, 999, &v);
             o->expect = (int)v;
             break;
         case 'P':
-            bad = parse_num(optarg, 1, 4194304, &v);
+            bad = load_parse_num(optarg, 1, 4194304, &v);
             o->server_pid = (long)v;
             break;
         case 't':
-            bad = parse_num(optarg, 1, 3600000, &v);
+            bad = load_parse_num(optarg, 1, 3600000, &v);
             o->timeout_ms = (int)v;
             break;
         case 'T':
@@ -467,7 +360,7 @@ report(const struct load_opts *o, struct load_worker *w, double secs,
        double client_cpu, long long server_ticks, size_t req_len)
 {
     uint64_t *hist = w[0].hist, req = 0, bad = 0, err = 0, rec = 0;
-    size_t i, b;
+    size_t b;
     long k;
 
     for (k = 0; k < o->conns; k++) {
@@ -475,25 +368,22 @@ report(const struct load_opts *o, struct load_worker *w, double secs,
         bad += w[k].bad_status;
         err += w[k].errors;
         rec += w[k].reconnects;
-        for (b = 0; k > 0 && b < HIST_BUCKETS; b++)
+        for (b = 0; k > 0 && b < LOAD_HIST_BUCKETS; b++)
             hist[b] += w[k].hist[b];
     }
-    for (i = HIST_BUCKETS; i > 0 && hist[i - 1] == 0; i--)
-        ;
     printf("fcgi_load conns=%ld seconds=%.2f requests=%llu rps=%.1f "
            "p50_us=%llu p99_us=%llu p999_us=%llu max_us=%llu bad_status=%llu "
            "errors=%llu reconnects=%llu client_cpu_us_per_req=%.1f",
            o->conns, secs, (unsigned long long)req, (double)req / secs,
-           (unsigned long long)hist_percentile(hist, req, 0.50),
-           (unsigned long long)hist_percentile(hist, req, 0.99),
-           (unsigned long long)hist_percentile(hist, req, 0.999),
-           (unsigned long long)(i > 0 ? hist_value(i - 1) : 0),
+           (unsigned long long)load_hist_percentile(hist, req, 0.50),
+           (unsigned long long)load_hist_percentile(hist, req, 0.99),
+           (unsigned long long)load_hist_percentile(hist, req, 0.999),
+           (unsigned long long)load_hist_max(hist),
            (unsigned long long)bad, (unsigned long long)err,
            (unsigned long long)rec, req ? client_cpu * 1e6 / (double)req : 0.0);
     if (server_ticks >= 0)
-        printf(" server_cpu_us_per_req=%.1f", req == 0 ? 0.0
-               : (double)server_ticks * 1e6 / (double)sysconf(_SC_CLK_TCK)
-                 / (double)req);
+        printf(" server_cpu_us_per_req=%.1f",
+               load_ticks_us_per_op(server_ticks, req));
     printf(" request_bytes=%zu\n", req_len);
     fflush(stdout);
 }
@@ -538,25 +428,25 @@ main(int argc, char **argv)
         goto out;
     for (k = 0; k < o.conns; k++) {
         w[k].sh = &sh;
-        w[k].hist = calloc(HIST_BUCKETS, sizeof(uint64_t));
+        w[k].hist = calloc(LOAD_HIST_BUCKETS, sizeof(uint64_t));
         if (w[k].hist == NULL
             || pthread_create(&w[k].tid, NULL, load_worker_main, &w[k]) != 0)
             break;
         started++;
     }
     if (started == o.conns) {
-        sleep_s(o.warmup);
+        load_sleep_s(o.warmup);
         if (o.server_pid > 0)
-            t0_ticks = proc_cpu_ticks(o.server_pid);
-        cpu0 = self_cpu_s();
-        t0 = now_ns();
+            t0_ticks = load_proc_cpu_ticks(o.server_pid);
+        cpu0 = load_self_cpu_s();
+        t0 = load_now_ns();
         atomic_store(&sh.phase, PHASE_MEASURE);
-        sleep_s(o.duration);
+        load_sleep_s(o.duration);
         atomic_store(&sh.phase, PHASE_STOP);
-        t1 = now_ns();
-        cpu1 = self_cpu_s();
+        t1 = load_now_ns();
+        cpu1 = load_self_cpu_s();
         if (o.server_pid > 0)
-            t1_ticks = proc_cpu_ticks(o.server_pid);
+            t1_ticks = load_proc_cpu_ticks(o.server_pid);
     }
     atomic_store(&sh.phase, PHASE_STOP);
     for (k = 0; k < started; k++)

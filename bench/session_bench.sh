@@ -1,0 +1,278 @@
+#!/bin/bash
+# session_bench.sh - charon-fcgi's session endpoints on store_local under
+# session_load, in one run: GET /check without and with require_session,
+# refresh chains, issuer-key logins (the session-creation rate) and, for
+# information, password logins against a $6$ sha-crypt htpasswd entry at
+# the default 5000 rounds.  Prints every run, the medians, and the ratio of
+# each workload's req/s to the stateless check of the same run.
+#
+#   bash bench/session_bench.sh [BUILDDIR]       # BUILDDIR found, or "."
+#   make -C bench session-bench                  # from a build tree
+#   DUR=5 ROUNDS=1 bash bench/session_bench.sh /tmp/build
+#   STORE_DIR=/dev/shm bash bench/session_bench.sh   # the store on tmpfs
+#
+# Env: CONNS (2) client connections, DUR (10) seconds measured per run,
+# PW_DUR (DUR) the same for password logins, WARMUP (1) seconds before
+# each, ROUNDS (3) rounds alternating the order of the workloads (medians
+# reported), THREADS (4) server threads, STORE_DIR (the run's mktemp -d
+# directory) where the LMDB stores go, PASSWORD (1; 0 skips password
+# logins), LOG_LEVEL (info: the default, which logs one event line per
+# login and refresh; warn drops them), MAP_MB (4096: [store_local]
+# map_size_mb; the default 256 MiB holds ~330,000 sessions, which logins
+# on tmpfs fill within a round).  Three daemons share one base secret and
+# issuer key:
+#   A  require_session = false, store S       (a) check, (c) refresh
+#   B  require_session = true,  store S       (b) check
+#   L  a fresh store every round              (d) login, (p) password
+# Every daemon is started in the background, its PID recorded, and
+# stopped by PID (L at every round, all from the trap).  See
+# bench/README.md "## session_load".
+set -euo pipefail
+
+CONNS=${CONNS:-2}
+DUR=${DUR:-10}
+PW_DUR=${PW_DUR:-$DUR}
+WARMUP=${WARMUP:-1}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-4}
+PASSWORD=${PASSWORD:-1}
+LOG_LEVEL=${LOG_LEVEL:-info}
+MAP_MB=${MAP_MB:-4096}
+
+die() { echo "session_bench: $*" >&2; exit 2; }
+
+for v in CONNS ROUNDS THREADS MAP_MB; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
+done
+for v in DUR PW_DUR WARMUP; do
+    [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$v must be a number"
+done
+[[ $PASSWORD = 0 || $PASSWORD = 1 ]] || die "PASSWORD must be 0 or 1"
+[[ $LOG_LEVEL =~ ^(err|warn|info|debug)$ ]] || die "LOG_LEVEL: err, warn, info or debug"
+(( THREADS >= CONNS )) || die "THREADS must be >= CONNS (libfcgi keeps one" \
+    "thread per kept connection)"
+
+# The top build dir: the argument, $BUILDDIR, else the tree this script
+# sits in (an in-tree build), else the current directory.
+here=$(cd "$(dirname "$0")" && pwd)
+BUILDDIR=${1:-${BUILDDIR:-}}
+if [[ -z $BUILDDIR ]]; then
+    for d in "$here/.." . ..; do
+        if [[ -x $d/bench/session_load ]]; then BUILDDIR=$d; break; fi
+    done
+fi
+BUILDDIR=$(cd "${BUILDDIR:-.}" && pwd)
+LOAD=$BUILDDIR/bench/session_load
+CHARON=$BUILDDIR/src/charon-fcgi
+[[ -x $LOAD ]] \
+    || die "no bench/session_load in $BUILDDIR: run make there, or set BUILDDIR"
+[[ -x $CHARON ]] || die "no src/charon-fcgi in $BUILDDIR"
+for p in token_jwt store_local cred_htpasswd; do
+    [[ -d $BUILDDIR/plugins/$p/.libs ]] || die "no plugins/$p in $BUILDDIR"
+done
+command -v openssl >/dev/null || die "openssl (for the \$6\$ hash) not found"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/session_bench.XXXXXX")
+stores=$(mktemp -d "${STORE_DIR:-$tmp}/session_bench_stores.XXXXXX")
+pids=()
+# stop PID: SIGTERM, SIGKILL after 5 s (reported).
+stop() {
+    local i
+    kill -TERM "$1" 2>/dev/null || true
+    for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$1" 2>/dev/null; then
+        echo "session_bench: PID $1 ignored SIGTERM; killing it" >&2
+        kill -KILL "$1" 2>/dev/null || true
+    fi
+    wait "$1" 2>/dev/null || true
+}
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do stop "$pid"; done
+    rm -rf "$stores" "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+head -c 48 /dev/urandom >"$tmp/secret"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/issuer.key"
+echo >>"$tmp/issuer.key"
+head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/password"
+chmod 600 "$tmp/secret" "$tmp/issuer.key" "$tmp/password"
+salt=$(head -c 12 /dev/urandom | base64 | tr -d '+/=\n' | head -c 16)
+printf 'bench:%s\n' "$(openssl passwd -6 -salt "$salt" -stdin <"$tmp/password")" \
+    >"$tmp/htpasswd"
+grep -q '^bench:\$6\$[^$]*\$' "$tmp/htpasswd" \
+    || die "openssl passwd -6 did not make a sha-crypt hash"
+export CHARON_PLUGIN_PATH="$BUILDDIR/plugins/token_jwt/.libs:$BUILDDIR/plugins/store_local/.libs:$BUILDDIR/plugins/cred_htpasswd/.libs"
+
+# start NAME REQUIRE_SESSION STORE: a daemon on $tmp/NAME.sock; sets pid_NAME.
+start() {
+    local i
+    [[ -d $tmp/keycache-$1 ]] || mkdir -m 700 "$tmp/keycache-$1"
+    cat >"$tmp/$1.ini" <<EOF
+[charon]
+token_issuer = https://bench.test
+base_secret_file = $tmp/secret
+session_store = local
+key_cache_dir = $tmp/keycache-$1
+log_level = $LOG_LEVEL
+
+[endpoints]
+credentials = htpasswd
+issuer_key_file = $tmp/issuer.key
+
+[cred_htpasswd]
+file = $tmp/htpasswd
+
+[store_local]
+path = $3
+map_size_mb = $MAP_MB
+
+[authorizer]
+require_session = $2
+EOF
+    rm -f "$tmp/$1.sock"
+    "$CHARON" -c "$tmp/$1.ini" --listen "unix:$tmp/$1.sock" \
+        --threads "$THREADS" --foreground >>"$tmp/$1.log" 2>&1 &
+    pids+=($!)
+    printf -v "pid_$1" %s $!
+    for i in $(seq 100); do
+        kill -0 "$!" 2>/dev/null || { cat "$tmp/$1.log" >&2; die "$1 exited"; }
+        [[ -S $tmp/$1.sock ]] && return 0
+        sleep 0.1
+    done
+    die "$1 does not listen on $tmp/$1.sock"
+}
+
+# restart_login: daemon L again, on an empty store.
+restart_login() {
+    local keep=() pid
+    if [[ -n ${pid_login:-} ]]; then
+        stop "$pid_login"
+        for pid in "${pids[@]}"; do
+            [[ $pid = "$pid_login" ]] || keep+=("$pid")
+        done
+        pids=("${keep[@]}")
+    fi
+    rm -rf "$stores/login"
+    start login false "$stores/login"
+}
+
+# field KEY LINE: the value of KEY=value in a session_load line.
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+failed=0
+# run ROUND WORKLOAD: one session_load run; a line to $tmp/results.
+run() {
+    local line rc=0 mode daemon extra=() dur=$DUR
+    case $2 in
+        a) mode=check daemon=stateless extra=(--revoked-status 200) ;;
+        b) mode=check daemon=require extra=(--revoked-status 401) ;;
+        c) mode=refresh daemon=stateless ;;
+        d) mode=login daemon=login ;;
+        p) mode=password daemon=login dur=$PW_DUR
+           extra=(--username bench --password-file "$tmp/password") ;;
+    esac
+    local pidvar=pid_$daemon
+    line=$("$LOAD" --connect "unix:$tmp/$daemon.sock" --mode "$mode" \
+           --conns "$CONNS" --duration "$dur" --warmup "$WARMUP" \
+           --issuer-key-file "$tmp/issuer.key" --server-pid "${!pidvar}" \
+           "${extra[@]}" 2>"$tmp/load.$1$2.log") || rc=$?
+    if [[ $rc -ne 0 || -z $line ]]; then
+        echo "session_bench: session_load $2 ($mode on $daemon) exited $rc:" \
+             "$line" >&2
+        sed 's/^/    /' "$tmp/load.$1$2.log" >&2
+        failed=1
+        [[ -n $line ]] || return 0
+    fi
+    printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$1" "$2" \
+        "$(field rps "$line")" "$(field p50_us "$line")" \
+        "$(field p99_us "$line")" "$(field server_cpu_us_per_req "$line")" \
+        "$(field client_cpu_us_per_req "$line")" "$(field bad_status "$line")" \
+        "$(field errors "$line")" "$(field reconnects "$line")" \
+        "$(field relogins "$line")" >>"$tmp/results"
+    printf '  round %s %s %s\n' "$1" "$2" "$line"
+}
+
+cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
+echo "session_bench: $(nproc) CPUs ($cpu), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "session_bench: CONNS=$CONNS DUR=$DUR PW_DUR=$PW_DUR WARMUP=$WARMUP ROUNDS=$ROUNDS THREADS=$THREADS LOG_LEVEL=$LOG_LEVEL MAP_MB=$MAP_MB BUILDDIR=$BUILDDIR"
+echo "session_bench: stores in $stores ($(df -PT "$stores" | awk 'NR == 2 { print $2 " on " $1 }'))"
+
+mkdir -m 700 "$stores/shared"
+start stateless false "$stores/shared"
+start require true "$stores/shared"
+
+workloads=(a b c d)
+[[ $PASSWORD = 1 ]] && workloads+=(p)
+: >"$tmp/results"
+for r in $(seq "$ROUNDS"); do
+    restart_login
+    order=("${workloads[@]}")
+    if (( r % 2 == 0 )); then
+        order=()
+        for (( i = ${#workloads[@]} - 1; i >= 0; i-- )); do
+            order+=("${workloads[i]}")
+        done
+    fi
+    for wl in "${order[@]}"; do run "$r" "$wl"; done
+done
+# what the preflights saw, once per distinct line
+cat "$tmp"/load.*.log 2>/dev/null | sed -n 's/^session_load: preflight: //p' \
+    | sort | uniq -c | sed 's/^ *\([0-9]*\) /session_bench: preflight (x\1): /'
+
+# median WORKLOAD COLUMN
+median() {
+    awk -v n="$1" -v c="$2" '$2 == n && $c != "" { print $c }' "$tmp/results" \
+        | sort -g | awk '{ v[NR] = $1 } END {
+              if (NR == 0) { print "-"; exit }
+              if (NR % 2) print v[(NR + 1) / 2]
+              else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# per_round WORKLOAD: req/s over (a)'s req/s, round by round.
+per_round() {
+    awk -v t="$1" -v rounds="$ROUNDS" '
+        $2 == "a" { a[$1] = $3 } $2 == t { x[$1] = $3 }
+        END { sep = ""
+              for (r = 1; r <= rounds; r++)
+                  if (a[r] > 0 && r in x) { printf "%s%.3f", sep, x[r] / a[r]; sep = " / " } }' \
+        "$tmp/results"
+}
+label() {
+    case $1 in
+        a) echo "(a) check, stateless" ;;
+        b) echo "(b) check, require_session" ;;
+        c) echo "(c) refresh (chain)" ;;
+        d) echo "(d) login, issuer key" ;;
+        p) echo "(p) login, password \$6\$" ;;
+    esac
+}
+
+echo
+printf '%-29s %10s %8s %8s %8s %10s %10s %4s %4s %4s %4s\n' workload "req/s" \
+    "vs (a)" p50_us p99_us srv_us/req cli_us/req bad err rcn rlg
+while read -r r wl rps p50 p99 srv cli bad err rcn rlg; do
+    vs=$(awk -v r="$r" -v x="$rps" '$1 == r && $2 == "a" && $3 > 0 {
+             printf "%.3f", x / $3 }' "$tmp/results")
+    printf '%-29s %10s %8s %8s %8s %10s %10s %4s %4s %4s %4s  round %s\n' \
+        "$(label "$wl")" "$rps" "$vs" "$p50" "$p99" "$srv" "$cli" "$bad" "$err" \
+        "$rcn" "$rlg" "$r"
+done <"$tmp/results"
+echo
+printf '%-29s %10s %8s %8s %8s %10s %10s   %s\n' "median of $ROUNDS" "req/s" \
+    "vs (a)" p50_us p99_us srv_us/req cli_us/req "ratio vs (a) per round"
+a_rps=$(median a 3)
+for wl in "${workloads[@]}"; do
+    rps=$(median "$wl" 3)
+    ratio=$(awk -v x="$rps" -v a="$a_rps" \
+            'BEGIN { if (a > 0 && x != "-") printf "%.3f", x / a; else print "-" }')
+    printf '%-29s %10s %8s %8s %8s %10s %10s   %s\n' "$(label "$wl")" "$rps" \
+        "$ratio" "$(median "$wl" 4)" "$(median "$wl" 5)" "$(median "$wl" 6)" \
+        "$(median "$wl" 7)" "$(per_round "$wl")"
+done
+echo "session_bench: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ $failed -ne 0 ]]; then
+    echo "session_bench: some runs had errors or unexpected statuses (see above)" >&2
+    exit 1
+fi
