@@ -105,6 +105,7 @@ store_local_env_open(struct store_local *s, const struct store_local_config *c,
                      struct charon_err *err)
 {
     const char *op;
+    unsigned int flags;
     int rc, dead = 0;
 
     rc = store_local_mkdir(c->path, err);
@@ -131,7 +132,12 @@ store_local_env_open(struct store_local *s, const struct store_local_config *c,
     rc = mdb_env_set_mapsize(s->env, (size_t)c->map_size_mb << 20);
     if (rc != 0)
         goto out;
-    rc = mdb_env_open(s->env, c->path, MDB_NOTLS, 0600);
+    flags = MDB_NOTLS;
+    if (c->sync == STORE_LOCAL_SYNC_DATA)
+        flags |= MDB_NOMETASYNC;
+    else if (c->sync == STORE_LOCAL_SYNC_NONE)
+        flags |= MDB_NOSYNC;
+    rc = mdb_env_open(s->env, c->path, flags, 0600);
     if (rc != 0) {
         /* Name the directory: that is what the operator must look at. */
         if (rc > 0) {

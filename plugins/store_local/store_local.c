@@ -22,6 +22,10 @@
 
 #include "store_local.h"
 
+static const char *const store_local_sync_names[] = {
+    "full", "data", "none", NULL
+};
+
 static const struct charon_option store_local_options[] = {
     { .name = "path", .type = CHARON_OPT_STRING,
       .offset = offsetof(struct store_local_config, path),
@@ -29,12 +33,18 @@ static const struct charon_option store_local_options[] = {
       .help = "directory of the session database (created 0700 if missing)" },
     { .name = "map_size_mb", .type = CHARON_OPT_UINT,
       .offset = offsetof(struct store_local_config, map_size_mb),
-      .dflt = "256", .min = 1, .max = 65536,
+      .dflt = "1024", .min = 1, .max = 65536,
       .help = "largest size of the session file, in MiB" },
     { .name = "prune_every", .type = CHARON_OPT_UINT,
       .offset = offsetof(struct store_local_config, prune_every),
       .dflt = "1000", .min = 0, .max = 1000000000,
       .help = "remove expired sessions every N writes (0: only when full)" },
+    { .name = "sync", .type = CHARON_OPT_ENUM,
+      .offset = offsetof(struct store_local_config, sync),
+      .dflt = "full", .choices = store_local_sync_names,
+      .help = "full: every commit waits for the disk; data: not for the "
+              "meta page (a system crash may undo the last commit); none: "
+              "the OS flushes (a system crash may undo recent commits)" },
     { .name = NULL }
 };
 

@@ -35,6 +35,19 @@ struct store_local_config {
     const char *path;             /* directory holding data.mdb, lock.mdb */
     unsigned long map_size_mb;    /* LMDB map size                        */
     unsigned long prune_every;    /* prune after every N writes; 0: never */
+    int sync;                     /* enum store_local_sync                */
+};
+
+/* [store_local] sync: how far a commit waits for the disk.  A crash of
+ * the daemon loses nothing in any mode (a commit is in the page cache);
+ * these only matter when the machine itself goes down. */
+enum store_local_sync {
+    STORE_LOCAL_SYNC_FULL = 0,    /* data and meta page flushed per commit */
+    STORE_LOCAL_SYNC_DATA,        /* MDB_NOMETASYNC: the last commit may be
+                                     undone by a system crash           */
+    STORE_LOCAL_SYNC_NONE         /* MDB_NOSYNC: the OS flushes when it
+                                     likes; a system crash may undo the
+                                     last seconds of writes             */
 };
 
 /* The instance: read-only once create() returns. */

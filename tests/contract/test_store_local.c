@@ -20,6 +20,7 @@
 
 #include "cu_main.h"
 #include "store_contract.h"
+#include "store_local.h"
 
 #define T0 INT64_C(1700000000)
 #define SO "plugins/store_local/.libs/store_local.so"
@@ -378,6 +379,44 @@ test_map_size_mb_outside_1_to_65536_is_a_config_error(void)
         &cfg, &inst, &err));
 }
 
+/* sync = full | data | none picks LMDB's flush flags; anything else is a
+ * config error. */
+static void
+test_sync_picks_the_flush_flags(void)
+{
+    static const struct {
+        const char *value;
+        unsigned int flags;
+    } cases[] = {
+        { "full", 0 }, { "data", MDB_NOMETASYNC }, { "none", MDB_NOSYNC }
+    };
+    char ini[256];
+    struct config *cfg = NULL;
+    struct charon_err err;
+    unsigned int flags;
+    void *inst = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(ini, sizeof(ini), "[store_local]\npath = @TESTDIR@/sync-%s\n"
+                 "sync = %s\n", cases[i].value, cases[i].value);
+        charon_err_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_instance_new(
+            ini, &cfg, &inst, &err));
+        flags = 0;
+        mdb_env_get_flags(((struct store_local *)inst)->env, &flags);
+        CU_ASSERT_EQUAL(cases[i].flags,
+                        flags & (MDB_NOMETASYNC | MDB_NOSYNC));
+        CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, "u-sync", "s1", 0, "v",
+                                         3600));
+        store_contract_instance_free(cfg, inst);
+    }
+    CU_ASSERT_EQUAL(CHARON_ECONFIG, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/bad\nsync = sometimes\n",
+        &cfg, &inst, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sync"));
+}
+
 static void
 test_a_session_key_over_the_limit_is_einval(void)
 {
@@ -689,6 +728,8 @@ static const CU_TestInfo store_local_tests[] = {
       test_create_refuses_a_path_that_is_not_a_directory },
     { "map_size_mb outside 1..65536 is a config error",
       test_map_size_mb_outside_1_to_65536_is_a_config_error },
+    { "sync = full, data or none picks LMDB's flush flags",
+      test_sync_picks_the_flush_flags },
     { "a session key over LMDB's key limit is EINVAL",
       test_a_session_key_over_the_limit_is_einval },
     { "a full map is EUNAVAIL with a clear message and existing sessions "
