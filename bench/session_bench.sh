@@ -18,8 +18,9 @@
 # directory) where the LMDB stores go, PASSWORD (1; 0 skips password
 # logins), LOG_LEVEL (info: the default, which logs one event line per
 # login and refresh; warn drops them), MAP_MB (4096: [store_local]
-# map_size_mb; the default 256 MiB holds ~330,000 sessions, which logins
-# on tmpfs fill within a round).  Three daemons share one base secret and
+# map_size_mb; the default 1024 MiB holds ~1.3 million sessions, which
+# logins on tmpfs can fill within a round), SYNC (full: [store_local]
+# sync, full | data | none).  Three daemons share one base secret and
 # issuer key:
 #   A  require_session = false, store S       (a) check, (c) refresh
 #   B  require_session = true,  store S       (b) check
@@ -38,6 +39,7 @@ THREADS=${THREADS:-4}
 PASSWORD=${PASSWORD:-1}
 LOG_LEVEL=${LOG_LEVEL:-info}
 MAP_MB=${MAP_MB:-4096}
+SYNC=${SYNC:-full}
 
 die() { echo "session_bench: $*" >&2; exit 2; }
 
@@ -128,6 +130,7 @@ file = $tmp/htpasswd
 [store_local]
 path = $3
 map_size_mb = $MAP_MB
+sync = $SYNC
 
 [authorizer]
 require_session = $2

@@ -7,9 +7,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "b64url.h"
+#include "hmac_cache.h"
 #include "http_reply.h"
 #include "json_claims.h"
 
@@ -21,12 +21,7 @@ static int
 session_codec_mac(const unsigned char *key, size_t key_len, const char *data,
                   size_t len, unsigned char mac[SESSION_MAC_LEN])
 {
-    unsigned int mac_len = 0;
-
-    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data,
-             len, mac, &mac_len) == NULL || mac_len != SESSION_MAC_LEN)
-        return -1;
-    return 0;
+    return hmac_cache_sha256(key, key_len, data, len, mac);
 }
 
 static int
