@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "http_reply.h"
 #include "log.h"
@@ -17,9 +18,31 @@ static const char *const events_reason_names[EVENTS_REASON_MAX] = {
     "session", "stale"
 };
 
-static atomic_ulong events_sessions[EVENTS_SESSION_MAX];
-static atomic_ulong events_valid;
-static atomic_ulong events_invalid[EVENTS_REASON_MAX];
+/* The counters: this process's, or after events_share() one page that
+ * every worker process forked afterwards adds to (lock-free atomics are
+ * address-free, so they work across processes on shared memory). */
+struct events_counters {
+    atomic_ulong sessions[EVENTS_SESSION_MAX];
+    atomic_ulong valid;
+    atomic_ulong invalid[EVENTS_REASON_MAX];
+};
+
+static struct events_counters events_own;
+static struct events_counters *events_c = &events_own;
+
+int
+events_share(void)
+{
+    struct events_counters *c;
+
+    c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (c == MAP_FAILED)
+        return -1;
+    memcpy(c, events_c, sizeof(*c));
+    events_c = c;
+    return 0;
+}
 
 /* ,"name":"value" unless value is NULL or "". */
 static void
@@ -48,7 +71,7 @@ events_session(enum events_session ev, const char *session_id,
 {
     struct charon_buf b = CHARON_BUF_INIT;
 
-    atomic_fetch_add_explicit(&events_sessions[ev], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&events_c->sessions[ev], 1, memory_order_relaxed);
     charon_buf_puts(&b, "{\"event\":\"charon.session.");
     charon_buf_puts(&b, events_session_names[ev]);
     charon_buf_puts(&b, "\"");
@@ -86,9 +109,9 @@ events_token(const char *token_type, int session_loaded,
     struct charon_buf b = CHARON_BUF_INIT;
 
     if (error == NULL)
-        atomic_fetch_add_explicit(&events_valid, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&events_c->valid, 1, memory_order_relaxed);
     else
-        atomic_fetch_add_explicit(&events_invalid[events_reason_of(error)],
+        atomic_fetch_add_explicit(&events_c->invalid[events_reason_of(error)],
                                   1, memory_order_relaxed);
     if (!log_enabled(CHARON_LOG_DEBUG))
         return;
@@ -122,7 +145,7 @@ events_metrics(struct charon_buf *out)
         snprintf(line, sizeof(line),
                  "charon_session_events_total{event=\"%s\"} %lu\n",
                  events_session_names[i],
-                 atomic_load_explicit(&events_sessions[i],
+                 atomic_load_explicit(&events_c->sessions[i],
                                       memory_order_relaxed));
         rc = charon_buf_puts(out, line);
     }
@@ -133,14 +156,14 @@ events_metrics(struct charon_buf *out)
     if (rc == CHARON_OK) {
         snprintf(line, sizeof(line),
                  "charon_token_checks_total{result=\"valid\"} %lu\n",
-                 atomic_load_explicit(&events_valid, memory_order_relaxed));
+                 atomic_load_explicit(&events_c->valid, memory_order_relaxed));
         rc = charon_buf_puts(out, line);
     }
     for (i = 0; rc == CHARON_OK && i < EVENTS_REASON_MAX; i++) {
         snprintf(line, sizeof(line),
                  "charon_token_checks_total{result=\"invalid\","
                  "reason=\"%s\"} %lu\n", events_reason_names[i],
-                 atomic_load_explicit(&events_invalid[i],
+                 atomic_load_explicit(&events_c->invalid[i],
                                       memory_order_relaxed));
         rc = charon_buf_puts(out, line);
     }
@@ -150,14 +173,14 @@ events_metrics(struct charon_buf *out)
 unsigned long
 events_session_count(enum events_session ev)
 {
-    return atomic_load_explicit(&events_sessions[ev], memory_order_relaxed);
+    return atomic_load_explicit(&events_c->sessions[ev], memory_order_relaxed);
 }
 
 unsigned long
 events_token_count(int valid, enum events_reason reason)
 {
     if (valid)
-        return atomic_load_explicit(&events_valid, memory_order_relaxed);
-    return atomic_load_explicit(&events_invalid[reason],
+        return atomic_load_explicit(&events_c->valid, memory_order_relaxed);
+    return atomic_load_explicit(&events_c->invalid[reason],
                                 memory_order_relaxed);
 }

@@ -8,7 +8,9 @@
  * Session events are logged at info level; token events (one per checked
  * token, the hot path) at debug level, so that a busy authorizer does not
  * write a line per request unless asked to.  No event carries a token,
- * a cookie or a secret.  Counters are per process, lock-free.
+ * a cookie or a secret.  Counters are lock-free, per process until
+ * events_share() puts them in memory shared with the processes forked
+ * afterwards (the prefork workers), so that /metrics shows their sum.
  */
 #ifndef CHARON_EVENTS_H
 #define CHARON_EVENTS_H
@@ -37,6 +39,10 @@ enum events_reason {
     EVENTS_REASON_STALE,            /* refresh token of an old generation */
     EVENTS_REASON_MAX
 };
+
+/* Moves the counters to shared memory; call before forking workers.
+ * 0, or -1 if mmap fails (the counters then stay per process). */
+int events_share(void);
 
 /* A session event; session_id is NULL for delete_all. */
 void events_session(enum events_session ev, const char *session_id,

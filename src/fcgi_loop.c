@@ -289,9 +289,9 @@ fcgi_loop_run(const struct snapshot *snap, int listen_fd, unsigned threads,
             sig = signals_wait();
             if (sig == SIGTERM || sig == SIGINT)
                 break;
-            log_msg(CHARON_LOG_WARN, "signal %d ignored: this version "
-                    "reloads nothing; restart to apply a new configuration",
-                    sig);
+            log_msg(CHARON_LOG_INFO, "signal %d ignored by worker %d: the "
+                    "master (pid %d) reloads on SIGHUP", sig, (int)getpid(),
+                    (int)getppid());
         }
         log_msg(CHARON_LOG_INFO, "signal %d: finishing requests in "
                 "progress, then exiting", sig);

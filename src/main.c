@@ -18,6 +18,7 @@
 #include "fcgi_loop.h"
 #include "listen_socket.h"
 #include "log.h"
+#include "prefork.h"
 #include "signals.h"
 #include "snapshot.h"
 
@@ -29,6 +30,7 @@ struct main_opts {
     const char *listen;
     const char *socket_group;
     unsigned long threads;
+    unsigned long workers;
 };
 
 static void
@@ -36,7 +38,8 @@ main_usage(FILE *fp)
 {
     fprintf(fp,
 "usage: charon-fcgi -c FILE [--listen unix:/path.sock | tcp:HOST:PORT]\n"
-"                   [--socket-group GROUP] [--threads N] [--foreground]\n"
+"                   [--socket-group GROUP] [--workers N] [--threads M]\n"
+"                   [--foreground]\n"
 "\n"
 "Token authentication with server-side sessions for lighttpd, Apache httpd\n"
 "and nginx, over FastCGI (AUTHORIZER and RESPONDER roles) or CGI.\n"
@@ -47,7 +50,11 @@ main_usage(FILE *fp)
 "                          (lighttpd bin-path, spawn-fcgi, systemd), or else\n"
 "                          answer one CGI request (GATEWAY_INTERFACE set)\n"
 "  -g, --socket-group GRP  group of the unix socket (e.g. www-data)\n"
-"  -t, --threads N         worker threads (default %d); each kept-alive\n"
+"  -w, --workers N         worker processes (default 1) under a master that\n"
+"                          starts another when one dies; SIGHUP reloads the\n"
+"                          configuration, keys and plugins into new workers\n"
+"                          while the old ones finish their requests\n"
+"  -t, --threads M         threads per worker (default %d); each kept-alive\n"
 "                          web-server connection holds one\n"
 "  -f, --foreground        accepted for compatibility: charon-fcgi never\n"
 "                          forks into the background\n"
@@ -64,6 +71,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
         { "listen", required_argument, NULL, 'l' },
         { "socket-group", required_argument, NULL, 'g' },
         { "threads", required_argument, NULL, 't' },
+        { "workers", required_argument, NULL, 'w' },
         { "foreground", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -73,7 +81,9 @@ main_parse(int argc, char **argv, struct main_opts *o)
     int c;
 
     o->threads = FCGI_LOOP_DEFAULT_THREADS;
-    while ((c = getopt_long(argc, argv, "c:l:g:t:fhV", longopts, NULL)) != -1) {
+    o->workers = 1;
+    while ((c = getopt_long(argc, argv, "c:l:g:t:w:fhV", longopts, NULL)) !=
+           -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -84,6 +94,15 @@ main_parse(int argc, char **argv, struct main_opts *o)
             if (*end != '\0' || optarg[0] == '-' || o->threads < 1 ||
                 o->threads > 4096) {
                 fprintf(stderr, "charon-fcgi: --threads takes 1..4096, not "
+                        "\"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'w':
+            o->workers = strtoul(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '-' || o->workers < 1 ||
+                o->workers > 256) {
+                fprintf(stderr, "charon-fcgi: --workers takes 1..256, not "
                         "\"%s\"\n", optarg);
                 return EXIT_USAGE;
             }
@@ -107,10 +126,11 @@ main_parse(int argc, char **argv, struct main_opts *o)
 }
 
 static int
-main_serve(const struct main_opts *o, const struct snapshot *snap)
+main_serve(const struct main_opts *o)
 {
+    struct prefork_opts po;
     struct charon_err err;
-    int fd = 0, rc;
+    int fd = 0, rc, status;
 
     if (o->listen != NULL) {
         rc = listen_socket_open(o->listen, o->socket_group, &fd, &err);
@@ -123,17 +143,16 @@ main_serve(const struct main_opts *o, const struct snapshot *snap)
         listen_socket_set_timeout(0, LISTEN_SOCKET_RCV_TIMEOUT_S);
         log_msg(CHARON_LOG_INFO, "serving the socket on fd 0");
     }
-    rc = fcgi_loop_run(snap, fd, (unsigned)o->threads, &err);
+    po.config = o->config;
+    po.listen_fd = fd;
+    po.workers = (unsigned)o->workers;
+    po.threads = (unsigned)o->threads;
+    status = prefork_run(&po);
     if (o->listen != NULL) {
         listen_socket_unlink(o->listen);
         close(fd);
     }
-    if (rc != CHARON_OK) {
-        log_msg(CHARON_LOG_ERR, "%s", err.msg);
-        return 1;
-    }
-    log_msg(CHARON_LOG_INFO, "stopped");
-    return 0;
+    return status;
 }
 
 int
@@ -184,7 +203,13 @@ main(int argc, char **argv)
     }
     log_init("charon-fcgi", snap->cfg->charon.log == CONFIG_LOG_SYSLOG,
              log_level_from_index(snap->cfg->charon.log_level));
-    status = fastcgi ? main_serve(&o, snap) : cgi_mode_run(snap);
+    if (!fastcgi) {
+        status = cgi_mode_run(snap);
+        snapshot_free(snap);
+        return status;
+    }
+    /* The configuration is good; the workers load their own after the
+     * fork (an LMDB environment must not cross one). */
     snapshot_free(snap);
-    return status;
+    return main_serve(&o);
 }

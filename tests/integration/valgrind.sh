@@ -40,7 +40,7 @@ if [ "${CHARON_SANITIZERS:-no}" = yes ]; then
     tool="LeakSanitizer"
 else
     command -v valgrind > /dev/null || { not_ok "valgrind is installed (scripts/deps.sh)"; finish; exit 1; }
-    runner=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
+    runner=(valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite,indirect
             --show-leak-kinds=definite,indirect --error-exitcode=3
             --log-file="$T/valgrind.log")
     tool="valgrind"
