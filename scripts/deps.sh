@@ -7,7 +7,7 @@ PKGS=(
   build-essential autoconf automake libtool pkg-config
   libfcgi-dev libssl-dev libjson-c-dev libinih-dev libcunit1-dev
   libhiredis-dev liblmdb-dev libcrypt-dev
-  libfcgi-bin spawn-fcgi nginx curl procps openssl
+  libfcgi-bin spawn-fcgi nginx redis-server curl procps openssl systemd
   python3 python3-jwt python3-cryptography
   valgrind clang libclang-rt-14-dev
 )

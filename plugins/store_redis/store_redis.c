@@ -1,0 +1,524 @@
+/*
+ * store_redis.c - the session store on Redis (>= 7.0) or Valkey, through
+ * hiredis: the store to use when several hosts share sessions.
+ *
+ * Layout (redis_keys.c): per (user_id, type), three keys sharing one
+ * Redis Cluster hash tag,
+ *   <prefix>{u:<esc(user_id)>}<esc(type)>.se  hash        sid -> blob
+ *   <prefix>{u:<esc(user_id)>}<esc(type)>.e   sorted set  sid by expiry
+ *   <prefix>{u:<esc(user_id)>}<esc(type)>.l   hash        sid -> lock
+ * which is Charon's v3 layout (Redis 7.0 has no hash-field expiry), with a
+ * hash tag added.  Each key's TTL follows the latest expiry in the set;
+ * a session is live while its expiry (the core's clock, host->now()) is
+ * not before now.  Blobs are stored and returned byte for byte.
+ *
+ * Round trips: every operation is ONE command, so one round trip on a
+ * connected thread: get = FCALL_RO <lib>_get, get_all = FCALL_RO
+ * <lib>_get_all, upsert = FCALL <lib>_upsert (the optimistic lock check,
+ * the write, the TTL and the pruning of expired sids, atomically),
+ * delete_one = FCALL <lib>_delete, delete_all = FCALL <lib>_delete_all,
+ * health = PING.  The functions live in a Redis function library whose
+ * name carries a hash of its code (redis_lua.c); a thread loads it when
+ * it connects, together with AUTH and SELECT (one more round trip per
+ * connection), and again if Redis lost it.  Where FUNCTION is unknown or
+ * forbidden, the same code runs as a script through EVALSHA.
+ * Connections, timeouts and backoff: redis_conn.c.
+ *
+ * Not supported: Redis Cluster redirections (MOVED/ASK; the keys are
+ * cluster-safe, the client is not), Sentinel discovery (point host at the
+ * master, or at a proxy that follows it), TLS (hiredis 0.14 on Debian 12
+ * has none here), hash-field expiry (HEXPIRE, Redis >= 7.4: not used).
+ *
+ * Threading: the instance is read-only after create(); each worker
+ * thread has its own connection (thread state).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "redis_conn.h"
+#include "store_redis.h"
+
+static const struct charon_option store_redis_options[] = {
+    { .name = "host", .type = CHARON_OPT_STRING,
+      .offset = offsetof(struct store_redis_config, host),
+      .dflt = "127.0.0.1",
+      .help = "Redis host name or address (TCP)" },
+    { .name = "port", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_redis_config, port),
+      .dflt = "6379", .min = 1, .max = 65535,
+      .help = "Redis TCP port" },
+    { .name = "socket", .type = CHARON_OPT_STRING,
+      .offset = offsetof(struct store_redis_config, socket),
+      .dflt = "",
+      .help = "Redis unix socket path; when set, host and port are unused" },
+    { .name = "username", .type = CHARON_OPT_STRING,
+      .offset = offsetof(struct store_redis_config, username),
+      .dflt = "",
+      .help = "ACL user for AUTH (needs password_file)" },
+    { .name = "password_file", .type = CHARON_OPT_PATH,
+      .flags = CHARON_OPT_PRIVATE,
+      .offset = offsetof(struct store_redis_config, password_file),
+      .help = "file (mode 0600) holding the AUTH password; one trailing "
+              "newline is dropped" },
+    { .name = "database", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_redis_config, database),
+      .dflt = "0", .min = 0, .max = 2147483647,
+      .help = "logical database to SELECT (0 in a cluster)" },
+    { .name = "key_prefix", .type = CHARON_OPT_STRING,
+      .offset = offsetof(struct store_redis_config, key_prefix),
+      .dflt = "charon_",
+      .help = "prefix of every key; no '{' or '}'" },
+    { .name = "connect_timeout_ms", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_redis_config, connect_timeout_ms),
+      .dflt = "500", .min = 1, .max = 60000,
+      .help = "longest wait for a connection, in ms" },
+    { .name = "command_timeout_ms", .type = CHARON_OPT_UINT,
+      .offset = offsetof(struct store_redis_config, command_timeout_ms),
+      .dflt = "500", .min = 1, .max = 600000,
+      .help = "longest wait for a reply, in ms" },
+    { .name = NULL }
+};
+
+/* Reads password_file into s->password (one trailing newline dropped). */
+static int
+store_redis_read_password(struct store_redis *s, const char *path,
+                          struct charon_err *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    ssize_t n;
+    int fd, rc = CHARON_OK;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return charon_err_set(err, CHARON_ECONFIG, "password_file %s: %m",
+                              path);
+    buf = malloc(STORE_REDIS_PASSWORD_MAX + 1);
+    if (buf == NULL) {
+        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        n = read(fd, buf + len, STORE_REDIS_PASSWORD_MAX + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s: %m",
+                                path);
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > STORE_REDIS_PASSWORD_MAX) {
+            rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s is "
+                                "longer than %u bytes", path,
+                                STORE_REDIS_PASSWORD_MAX);
+            goto out;
+        }
+    }
+    if (len > 0 && buf[len - 1] == '\n')
+        len--;
+    if (len == 0) {
+        rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s is "
+                            "empty", path);
+        goto out;
+    }
+    buf[len] = '\0';
+    s->password = buf;
+    s->password_len = len;
+    buf = NULL;
+out:
+    if (buf != NULL) {
+        explicit_bzero(buf, STORE_REDIS_PASSWORD_MAX + 1);
+        free(buf);
+    }
+    close(fd);
+    return rc;
+}
+
+static void
+store_redis_destroy(void *instance)
+{
+    struct store_redis *s = instance;
+
+    if (s == NULL)
+        return;
+    if (s->password != NULL) {
+        /* The whole buffer: it may still hold the dropped newline. */
+        explicit_bzero(s->password, STORE_REDIS_PASSWORD_MAX + 1);
+        free(s->password);
+    }
+    redis_lua_free(&s->lua);
+    free(s);
+}
+
+static int
+store_redis_create(const struct charon_host *host, const void *config,
+                   void **instance, struct charon_err *err)
+{
+    const struct store_redis_config *c = config;
+    struct sockaddr_un sa_un;
+    struct store_redis *s;
+    int rc;
+
+    if (strpbrk(c->key_prefix, "{}") != NULL)
+        return charon_err_set(err, CHARON_ECONFIG, "key_prefix \"%s\" holds "
+                              "'{' or '}', which would break the keys' "
+                              "Redis Cluster hash tag", c->key_prefix);
+    if (c->username[0] != '\0' && c->password_file == NULL)
+        return charon_err_set(err, CHARON_ECONFIG, "username is set but "
+                              "password_file is not; AUTH needs both");
+    if (strlen(c->socket) >= sizeof(sa_un.sun_path))
+        return charon_err_set(err, CHARON_ECONFIG, "socket path is longer "
+                              "than %zu bytes", sizeof(sa_un.sun_path) - 1);
+    if (c->socket[0] == '\0' && c->host[0] == '\0')
+        return charon_err_set(err, CHARON_ECONFIG, "neither host nor socket "
+                              "is set");
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    s->host = host;
+    s->cfg = c;
+    if (c->socket[0] != '\0')
+        snprintf(s->where, sizeof(s->where), "unix:%s", c->socket);
+    else
+        snprintf(s->where, sizeof(s->where), "%s:%lu", c->host, c->port);
+    rc = redis_lua_init(&s->lua, err);
+    if (rc != CHARON_OK)
+        goto fail;
+    if (c->password_file != NULL) {
+        rc = store_redis_read_password(s, c->password_file, err);
+        if (rc != CHARON_OK)
+            goto fail;
+    }
+    *instance = s;
+    return CHARON_OK;
+fail:
+    store_redis_destroy(s);
+    return rc;
+}
+
+static int
+store_redis_thread_init(void *instance, void **thread_state,
+                        struct charon_err *err)
+{
+    struct redis_conn *rc = NULL;
+    int rv;
+
+    rv = redis_conn_new(instance, &rc, err);
+    if (rv == CHARON_OK)
+        *thread_state = rc;
+    return rv;
+}
+
+static void
+store_redis_thread_fini(void *instance, void *thread_state)
+{
+    (void)instance;
+    redis_conn_free(thread_state);
+}
+
+/* The thread state, or EINVAL if the core gave none. */
+static int
+store_redis_ts(void *ts, struct charon_err *err)
+{
+    if (ts == NULL)
+        return charon_err_set(err, CHARON_EINVAL, "store_redis called "
+                              "without thread state (thread_init)");
+    return CHARON_OK;
+}
+
+/* Parses a stored lock_version; -1 if it is not a decimal uint64. */
+static int
+store_redis_lock(const redisReply *r, uint64_t *lock)
+{
+    char buf[24];
+    char *end;
+    unsigned long long v;
+
+    if (r->type != REDIS_REPLY_STRING || r->len == 0
+        || r->len >= sizeof(buf))
+        return -1;
+    memcpy(buf, r->str, r->len);
+    buf[r->len] = '\0';
+    if (buf[0] < '0' || buf[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(buf, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *lock = (uint64_t)v;
+    return 0;
+}
+
+static int
+store_redis_get(void *instance, void *ts, const struct charon_store_key *key,
+                struct charon_buf *out, uint64_t *lock_version,
+                struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    struct redis_conn *rc = ts;
+    struct redis_keys k;
+    redisReply *r = NULL;
+    const char *args[2];
+    size_t lens[2];
+    char now[24];
+    uint64_t lock = 0;
+    int rv;
+
+    rv = store_redis_ts(ts, err);
+    if (rv == CHARON_OK && key != NULL && key->session_id == NULL)
+        rv = charon_err_set(err, CHARON_EINVAL, "session key without "
+                            "session_id");
+    if (rv == CHARON_OK)
+        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
+    if (rv != CHARON_OK)
+        return rv;
+    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
+    args[0] = key->session_id;
+    lens[0] = strlen(key->session_id);
+    args[1] = now;
+    lens[1] = strlen(now);
+    rv = redis_conn_op(rc, REDIS_OP_GET, &k, 2, args, lens, &r, err);
+    if (rv != CHARON_OK)
+        return rv;
+    if (r->type == REDIS_REPLY_NIL) {
+        rv = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
+    } else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+               || r->element[0]->type != REDIS_REPLY_STRING) {
+        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
+                            "reply to get", s->where);
+    } else if (store_redis_lock(r->element[1], &lock) != 0) {
+        s->host->log(s->host, CHARON_LOG_WARN, "ignored a session whose "
+                     "stored lock_version is not a number");
+        rv = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
+    } else if (charon_buf_append(out, r->element[0]->str,
+                                 r->element[0]->len) != CHARON_OK) {
+        rv = charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    } else {
+        *lock_version = lock;
+    }
+    freeReplyObject(r);
+    return rv;
+}
+
+static int
+store_redis_get_all(void *instance, void *ts,
+                    const struct charon_store_key *key,
+                    charon_store_each_fn each, void *ctx,
+                    struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    struct redis_conn *rc = ts;
+    struct redis_keys k;
+    redisReply *r = NULL;
+    const char *args[1];
+    size_t lens[1], i;
+    char now[24];
+    uint64_t lock;
+    int rv;
+
+    rv = store_redis_ts(ts, err);
+    if (rv == CHARON_OK)
+        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
+    if (rv != CHARON_OK)
+        return rv;
+    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
+    args[0] = now;
+    lens[0] = strlen(now);
+    rv = redis_conn_op(rc, REDIS_OP_GET_ALL, &k, 1, args, lens, &r, err);
+    if (rv != CHARON_OK)
+        return rv;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
+                            "reply to get_all", s->where);
+        goto out;
+    }
+    for (i = 0; i < r->elements; i += 2) {
+        if (r->element[i]->type != REDIS_REPLY_STRING
+            || store_redis_lock(r->element[i + 1], &lock) != 0) {
+            s->host->log(s->host, CHARON_LOG_WARN, "ignored a session whose "
+                         "stored lock_version is not a number");
+            continue;
+        }
+        rv = each(ctx, r->element[i]->str, r->element[i]->len, lock);
+        if (rv != 0)
+            goto out;
+    }
+    rv = CHARON_OK;
+out:
+    freeReplyObject(r);
+    return rv;
+}
+
+static int
+store_redis_upsert(void *instance, void *ts,
+                   const struct charon_store_key *key, uint64_t expect,
+                   const void *blob, size_t len, int64_t expires_at,
+                   struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    struct redis_conn *rc = ts;
+    struct redis_keys k;
+    redisReply *r = NULL;
+    const char *args[6];
+    size_t lens[6];
+    char exp_s[24], new_s[24], exp_at[24], now[24];
+    int rv, i;
+
+    rv = store_redis_ts(ts, err);
+    if (rv == CHARON_OK && key != NULL && key->session_id == NULL)
+        rv = charon_err_set(err, CHARON_EINVAL, "session key without "
+                            "session_id");
+    if (rv == CHARON_OK && blob == NULL && len > 0)
+        rv = charon_err_set(err, CHARON_EINVAL, "session blob is NULL");
+    if (rv == CHARON_OK && expect == UINT64_MAX)
+        rv = charon_err_set(err, CHARON_EINVAL, "lock_version is at its "
+                            "maximum");
+    if (rv == CHARON_OK)
+        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
+    if (rv != CHARON_OK)
+        return rv;
+    snprintf(exp_s, sizeof(exp_s), "%" PRIu64, expect);
+    snprintf(new_s, sizeof(new_s), "%" PRIu64, expect + 1);
+    snprintf(exp_at, sizeof(exp_at), "%" PRId64, expires_at);
+    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
+    args[0] = key->session_id;
+    args[1] = exp_s;
+    args[2] = new_s;
+    args[3] = len > 0 ? blob : "";
+    args[4] = exp_at;
+    args[5] = now;
+    for (i = 0; i < 6; i++)
+        lens[i] = i == 3 ? len : strlen(args[i]);
+    rv = redis_conn_op(rc, REDIS_OP_UPSERT, &k, 6, args, lens, &r, err);
+    if (rv != CHARON_OK)
+        return rv;
+    if (r->type != REDIS_REPLY_INTEGER)
+        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
+                            "reply to upsert", s->where);
+    else if (r->integer == 0)
+        rv = charon_err_set(err, CHARON_ECONFLICT, expect == 0
+                            ? "a live session has this id"
+                            : "lock_version moved on");
+    else if (r->integer < 0)
+        rv = charon_err_set(err, CHARON_ECONFLICT, "the session is gone "
+                            "(deleted or expired)");
+    freeReplyObject(r);
+    return rv;
+}
+
+static int
+store_redis_delete_one(void *instance, void *ts,
+                       const struct charon_store_key *key,
+                       struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    struct redis_conn *rc = ts;
+    struct redis_keys k;
+    redisReply *r = NULL;
+    const char *args[2];
+    size_t lens[2];
+    char now[24];
+    int rv;
+
+    rv = store_redis_ts(ts, err);
+    if (rv == CHARON_OK && key != NULL && key->session_id == NULL)
+        rv = charon_err_set(err, CHARON_EINVAL, "session key without "
+                            "session_id");
+    if (rv == CHARON_OK)
+        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
+    if (rv != CHARON_OK)
+        return rv;
+    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
+    args[0] = key->session_id;
+    lens[0] = strlen(key->session_id);
+    args[1] = now;
+    lens[1] = strlen(now);
+    rv = redis_conn_op(rc, REDIS_OP_DELETE, &k, 2, args, lens, &r, err);
+    if (rv != CHARON_OK)
+        return rv;
+    if (r->type != REDIS_REPLY_INTEGER)
+        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
+                            "reply to delete", s->where);
+    freeReplyObject(r);
+    return rv;
+}
+
+static int
+store_redis_delete_all(void *instance, void *ts,
+                       const struct charon_store_key *key,
+                       const char *except_session_id, struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    struct redis_conn *rc = ts;
+    struct redis_keys k;
+    redisReply *r = NULL;
+    const char *args[3];
+    size_t lens[3];
+    char now[24];
+    int rv, i;
+
+    rv = store_redis_ts(ts, err);
+    if (rv == CHARON_OK)
+        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
+    if (rv != CHARON_OK)
+        return rv;
+    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
+    args[0] = except_session_id != NULL ? "1" : "0";
+    args[1] = except_session_id != NULL ? except_session_id : "";
+    args[2] = now;
+    for (i = 0; i < 3; i++)
+        lens[i] = strlen(args[i]);
+    rv = redis_conn_op(rc, REDIS_OP_DELETE_ALL, &k, 3, args, lens, &r, err);
+    if (rv != CHARON_OK)
+        return rv;
+    if (r->type != REDIS_REPLY_INTEGER)
+        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
+                            "reply to delete_all", s->where);
+    freeReplyObject(r);
+    return rv;
+}
+
+static int
+store_redis_health(void *instance, void *ts, struct charon_err *err)
+{
+    int rv;
+
+    (void)instance;
+    rv = store_redis_ts(ts, err);
+    if (rv != CHARON_OK)
+        return rv;
+    return redis_conn_ping(ts, err);
+}
+
+extern CHARON_PLUGIN_EXPORT const struct charon_store_plugin charon_plugin;
+CHARON_PLUGIN_EXPORT const struct charon_store_plugin charon_plugin = {
+    .hdr = {
+        .abi_version = CHARON_ABI_VERSION,
+        .kind        = CHARON_PLUGIN_STORE,
+        .name        = "store_redis",
+        .version     = PACKAGE_VERSION,
+        .config_size = sizeof(struct store_redis_config),
+        .options     = store_redis_options,
+        .create      = store_redis_create,
+        .destroy     = store_redis_destroy,
+        .thread_init = store_redis_thread_init,
+        .thread_fini = store_redis_thread_fini,
+    },
+    .caps       = CHARON_STORE_CAP_PERSIST | CHARON_STORE_CAP_LIST,
+    .get        = store_redis_get,
+    .get_all    = store_redis_get_all,
+    .upsert     = store_redis_upsert,
+    .delete_one = store_redis_delete_one,
+    .delete_all = store_redis_delete_all,
+    .health     = store_redis_health,
+};
