@@ -23,5 +23,4 @@ endpoint_health(struct worker *w)
         return;
     }
     http_reply_json(&w->reply, 200, ok, sizeof(ok) - 1);
-    http_reply_header(&w->reply, "Cache-Control", "no-store");
 }

@@ -22,6 +22,6 @@ endpoint_jwks(struct worker *w)
                               "server_error", "could not build the JWKS");
         return;
     }
-    http_reply_json(&w->reply, 200, (const char *)w->out.data, w->out.len);
-    http_reply_header(&w->reply, "Cache-Control", "public, max-age=300");
+    http_reply_json_cache(&w->reply, 200, "public, max-age=300",
+                          (const char *)w->out.data, w->out.len);
 }

@@ -98,14 +98,21 @@ http_reply_json_error(struct http_reply *r, int status, const char *code,
 }
 
 void
-http_reply_json(struct http_reply *r, int status, const char *json,
-                size_t len)
+http_reply_json_cache(struct http_reply *r, int status,
+                      const char *cache_control, const char *json, size_t len)
 {
     r->status = status;
     http_reply_header(r, "Content-Type", "application/json");
-    http_reply_header(r, "Cache-Control", "no-store");
+    http_reply_header(r, "Cache-Control", cache_control);
     charon_buf_reset(&r->body);
     http_reply_put(r, &r->body, json, len);
+}
+
+void
+http_reply_json(struct http_reply *r, int status, const char *json,
+                size_t len)
+{
+    http_reply_json_cache(r, status, "no-store", json, len);
 }
 
 const char *

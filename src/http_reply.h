@@ -35,6 +35,11 @@ void http_reply_json_error(struct http_reply *r, int status,
 void http_reply_json(struct http_reply *r, int status, const char *json,
                      size_t len);
 
+/* The same with another Cache-Control value (one header, never two). */
+void http_reply_json_cache(struct http_reply *r, int status,
+                           const char *cache_control, const char *json,
+                           size_t len);
+
 /* The reason phrase of a status ("Unauthorized"). */
 const char *http_reply_reason(int status);
 
