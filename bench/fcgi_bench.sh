@@ -10,7 +10,10 @@
 # Env: CONNS (2) client connections, DUR (10) seconds measured per run,
 # WARMUP (1) seconds before each, ROUNDS (3) rounds alternating which server
 # goes first (medians reported), THREADS (4) server threads, TARGET2
-# (charon | null), MIN_RATIO (0.8).  Everything lives in a mktemp -d
+# (charon | null), MIN_RATIO (0.8), PER_REQUEST (0; 1: a new connection
+# for every request, as nginx's auth_request makes, so that the cost of
+# waking the server's idle threads shows: run it with THREADS=64).
+# Everything lives in a mktemp -d
 # directory; every server is started in the background, its PID recorded,
 # and stopped by PID from the trap.  See bench/README.md "## fcgi_load".
 set -euo pipefail
@@ -21,6 +24,7 @@ WARMUP=${WARMUP:-1}
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-4}
 TARGET2=${TARGET2:-charon}
+PER_REQUEST=${PER_REQUEST:-0}
 MIN_RATIO=${MIN_RATIO:-0.8}
 PYTHON3=${PYTHON3:-/usr/bin/python3}
 
@@ -143,11 +147,12 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 failed=0
 # run ROUND NAME PID
 run() {
-    local line rc=0
+    local line rc=0 per=()
+    [[ $PER_REQUEST = 1 ]] && per=(--connect-per-request)
     line=$("$LOAD" --connect "unix:$tmp/$2.sock" --conns "$CONNS" \
            --duration "$DUR" --warmup "$WARMUP" --role authorizer \
            --token-file "$tmp/token" --expect-status 200 --server-pid "$3" \
-           2>>"$tmp/load.log") || rc=$?
+           "${per[@]}" 2>>"$tmp/load.log") || rc=$?
     if [[ $rc -ne 0 || -z $line ]]; then
         echo "fcgi_bench: fcgi_load against $2 exited $rc: $line" >&2
         failed=1
