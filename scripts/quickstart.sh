@@ -2,15 +2,21 @@
 # Sets up and runs the charon-fcgi demo on a fresh Debian 12, as root:
 # installs the packages (scripts/deps.sh), builds and installs charon-fcgi
 # into /usr/local (in _build-quickstart/), creates the system user _charon,
-# then runs charon-fcgi (as _charon, on a unix socket, sessions in its
-# embedded store, password login for the htpasswd user "demo") behind a
-# separate nginx master on http://127.0.0.1:8080.  nginx serves a login
-# page (share/demo/) and /private/, which needs an access token
-# (auth_request -> GET /auth/check).  The script runs the curl walkthrough
-# it prints (login, /private/, refresh, sessions, logout) and replays the
-# login page's requests; if any answer is wrong it exits 1 with the logs.
-# Running it again restarts the demo; everything lives in one directory.
+# then runs charon-fcgi (as _charon, sessions in its embedded store,
+# password login for the htpasswd user "demo") behind a web server of its
+# own on http://127.0.0.1:8080: nginx (the default; charon-fcgi on a unix
+# socket, auth_request -> GET /auth/check), lighttpd (the same socket,
+# mod_fastcgi in the AUTHORIZER role) or Apache (charon-fcgi on
+# tcp:127.0.0.1:9000, mod_authnz_fcgi).  The server serves a login page
+# (share/demo/), /private/, which needs an access token, and the daemon's
+# endpoints under /auth/.  The script runs the curl walkthrough it prints
+# (login, /private/, refresh, sessions, logout) and replays the login
+# page's requests; if any answer is wrong it exits 1 with the logs.
+# Running it again restarts the demo (stopping the server of the last run,
+# whichever it was); everything lives in one directory.
 #   bash scripts/quickstart.sh          set up and (re)start the demo
+#   bash scripts/quickstart.sh --server nginx|lighttpd|apache
+#                                       ... behind that server
 #   bash scripts/quickstart.sh --stop   stop the demo's servers by PID
 # Env: DEMO_DIR (default /var/tmp/charon-fcgi-demo), JOBS=N sets make's
 # parallelism (default: nproc).
@@ -32,17 +38,22 @@ USR=_charon
 WEB=www-data
 URL=http://127.0.0.1:8080
 DAEMON_PIDFILE=$DEMO/charon-fcgi.pid
+DAEMON_PORT=9000                  # charon-fcgi's TCP port for Apache
+SERVER_FILE=$DEMO/server          # which server the demo runs
 NGINX_PIDFILE=$DEMO/nginx.pid     # written by nginx itself (pid directive)
 NGINX=(nginx -p "$DEMO/" -e "$DEMO/nginx-error.log" -c "$DEMO/nginx.conf")
+LIGHTTPD=(lighttpd -f "$DEMO/lighttpd.conf")
+APACHE=(apache2 -d "$DEMO/apache" -f "$DEMO/apache2.conf")
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    echo "usage: bash scripts/quickstart.sh [--stop]   (env: DEMO_DIR, JOBS)"
+    echo "usage: bash scripts/quickstart.sh [--server nginx|lighttpd|apache] | --stop"
+    echo "       (env: DEMO_DIR, JOBS)"
 }
 
-# The demo directory ends up in nginx.conf and in a sed replacement.
+# The demo directory ends up in the server's config and in a sed replacement.
 [[ $DEMO =~ ^/[A-Za-z0-9._/+-]+$ ]] ||
     die "DEMO_DIR must be an absolute path of [A-Za-z0-9._/+-], not \"$DEMO\""
 
@@ -76,13 +87,32 @@ stop_one() {   # stop_one NAME PIDFILE: SIGTERM the demo's process, then wait
     rm -f "$pidfile"
 }
 
-stop_demo() {
-    stopped=0
-    stop_one nginx "$NGINX_PIDFILE"
-    stop_one charon-fcgi "$DAEMON_PIDFILE"
-    rm -f "$DEMO/charon.sock"
+server_pidfile() {   # server_pidfile SERVER: written by the server itself
+    case $1 in
+        nginx) echo "$NGINX_PIDFILE" ;;
+        lighttpd) echo "$DEMO/lighttpd.pid" ;;
+        apache) echo "$DEMO/apache2.pid" ;;
+    esac
 }
 
+# Stops the server recorded in $SERVER_FILE first, then whatever other
+# server's PID file is left (a run of an older quickstart.sh, or one that
+# failed before it recorded its server), then the daemon.  stop_one only
+# signals a process whose command line names the demo dir, and removes
+# the PID file, so a second call for the same server does nothing.
+stop_demo() {
+    local s last=""
+    stopped=0
+    [ -f "$SERVER_FILE" ] && last=$(cat "$SERVER_FILE" 2>/dev/null || true)
+    case $last in nginx|lighttpd|apache) ;; *) last="" ;; esac
+    for s in $last nginx lighttpd apache; do
+        stop_one "$s" "$(server_pidfile "$s")"
+    done
+    stop_one charon-fcgi "$DAEMON_PIDFILE"
+    rm -f "$DEMO/charon.sock" "$SERVER_FILE"
+}
+
+SERVER=nginx
 case "${1:-}" in
     "") ;;
     --stop)
@@ -91,10 +121,31 @@ case "${1:-}" in
         if [ -d "$DEMO" ]; then stop_demo; else stopped=0; fi
         [ "$stopped" = 1 ] || echo "no charon-fcgi demo running in $DEMO"
         exit 0 ;;
+    --server) [ $# -eq 2 ] || { usage >&2; exit 64; }; SERVER=$2; shift ;;
+    --server=*) SERVER=${1#--server=} ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 64 ;;
 esac
 [ $# -le 1 ] || { usage >&2; exit 64; }
+# Per server: its config (made from its template in etc/), its logs, and
+# where charon-fcgi listens for it.  lighttpd and nginx connect to the
+# same unix socket; Apache reaches FastCGI authorizers over TCP only.
+case $SERVER in
+    nginx)
+        CONF=$DEMO/nginx.conf TEMPLATE=etc/nginx/quickstart.conf.in
+        ERROR_LOG=$DEMO/nginx-error.log ACCESS_LOG=$DEMO/nginx-access.log
+        LISTEN=unix:$DEMO/charon.sock ;;
+    lighttpd)
+        CONF=$DEMO/lighttpd.conf TEMPLATE=etc/lighttpd/quickstart.conf.in
+        ERROR_LOG=$DEMO/lighttpd-error.log ACCESS_LOG=$DEMO/lighttpd-access.log
+        LISTEN=unix:$DEMO/charon.sock ;;
+    apache)
+        CONF=$DEMO/apache2.conf TEMPLATE=etc/apache2/quickstart.conf.in
+        ERROR_LOG=$DEMO/apache-error.log ACCESS_LOG=$DEMO/apache-access.log
+        LISTEN=tcp:127.0.0.1:$DAEMON_PORT ;;
+    *) usage >&2; die "unknown server \"$SERVER\" (nginx, lighttpd or apache)" ;;
+esac
+SERVER_PIDFILE=$(server_pidfile "$SERVER")
 [ "$(id -u)" -eq 0 ] || die "run me as root (it installs packages and runs servers)"
 
 # --- 1. packages -----------------------------------------------------------
@@ -114,7 +165,7 @@ build() {   # called in an if: set -e is off in here, hence the || return
     else
         dir=$BUILD/src
         echo "source tree configured in-tree: building a clean copy in $dir"
-        rm -rf "$dir" && mkdir "$dir" || return
+        rm -rf "${dir:?}" && mkdir "$dir" || return
         tar -C "$top" --exclude=./.git --exclude='./_build*' \
             --exclude=./autom4te.cache --exclude=./config.status \
             --exclude=./config.log --exclude=./config.h --exclude=./libtool \
@@ -170,7 +221,7 @@ if [ ! -f "$secret" ] || [ -L "$secret" ] ||
         echo >>"$secret.new")
     chown "$USR:$USR" "$secret.new"
     mv -f "$secret.new" "$secret"
-    rm -rf "$DEMO/sessions"     # signed under the old secret: useless now
+    rm -rf "${DEMO:?}/sessions"     # signed under the old secret: useless now
 fi
 install -d -m 0700 -o "$USR" -g "$USR" "$DEMO/keycache"
 # The embedded session store (store_local, LMDB files): only _charon (the
@@ -230,16 +281,28 @@ file = $DEMO/htpasswd
 EOF
 
 # The login page, its script and the private page, from share/demo/.
-rm -rf "$DEMO/www"
+rm -rf "${DEMO:?}/www"
 mkdir -p "$DEMO/www" "$DEMO/tmp"
 cp -R "$top/share/demo/." "$DEMO/www/"
 chown -R root:root "$DEMO/www"
 chmod -R u=rwX,go=rX "$DEMO/www"
 
-sed "s|@DEMO@|$DEMO|g" "$top/etc/nginx/quickstart.conf.in" >"$DEMO/nginx.conf"
+# The server's config: its template with the demo dir (and, for Apache,
+# the daemon's port) filled in.  Apache also gets a ServerRoot of its own
+# and lighttpd the Lua hook that shows the user (etc/lighttpd/).
+sed -e "s|@DEMO@|$DEMO|g" -e "s|@DAEMON_PORT@|$DAEMON_PORT|g" \
+    "$top/$TEMPLATE" >"$CONF"
+case $SERVER in
+    lighttpd) install -m 0644 "$top/etc/lighttpd/quickstart-user.lua" \
+        "$DEMO/charon-user.lua" ;;
+    apache) mkdir -p "$DEMO/apache/run" ;;
+esac
 : >"$DEMO/charon-fcgi.log"
-: >"$DEMO/nginx-error.log"
-: >"$DEMO/nginx-access.log"
+: >"$ERROR_LOG"
+: >"$ACCESS_LOG"
+# lighttpd opens its logs after it has become www-data (nginx and Apache
+# open theirs as root).
+[ "$SERVER" != lighttpd ] || chown "$WEB:$WEB" "$ERROR_LOG" "$ACCESS_LOG"
 
 setpriv --reuid="$WEB" --regid="$WEB" --clear-groups -- \
     test -r "$DEMO/www/private/index.html" ||
@@ -248,6 +311,10 @@ setpriv --reuid="$WEB" --regid="$WEB" --clear-groups -- \
 # --- 5./6. start the servers ------------------------------------------------
 if (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then
     die "something already listens on 127.0.0.1:8080 (another demo with another DEMO_DIR? stop it first)"
+fi
+if [ "$SERVER" = apache ] &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$DAEMON_PORT") 2>/dev/null; then
+    die "something already listens on 127.0.0.1:$DAEMON_PORT, where charon-fcgi would listen for Apache (another demo with another DEMO_DIR? stop it first)"
 fi
 
 started=0
@@ -258,8 +325,8 @@ on_exit() {
     echo
     echo "----- $DEMO/charon-fcgi.log (last 40 lines)"
     tail -n 40 "$DEMO/charon-fcgi.log" 2>/dev/null || true
-    echo "----- $DEMO/nginx-error.log (last 40 lines)"
-    tail -n 40 "$DEMO/nginx-error.log" 2>/dev/null || true
+    echo "----- $ERROR_LOG (last 40 lines)"
+    tail -n 40 "$ERROR_LOG" 2>/dev/null || true
     echo "-----"
     echo "quickstart FAILED (status $rc); stopping the demo's servers" >&2
     stop_demo || true
@@ -270,38 +337,58 @@ trap on_exit EXIT
 say "checking $DEMO/charon.ini"
 runuser -u "$USR" -- "$CTL" check-config -c "$DEMO/charon.ini" </dev/null
 
-say "starting charon-fcgi as $USR on unix:$DEMO/charon.sock"
+# listening: charon-fcgi's socket is there (unix) or takes connections (tcp)
+listening() {
+    case $LISTEN in
+        unix:*) [ -S "${LISTEN#unix:}" ] ;;
+        tcp:*) (exec 3<>"/dev/tcp/127.0.0.1/$DAEMON_PORT") 2>/dev/null ;;
+    esac
+}
+
+say "starting charon-fcgi as $USR on $LISTEN"
 started=1
 # setpriv execs (runuser would stay around as the parent), so $! is the
 # daemon's PID.  The supplementary group www-data lets the daemon hand the
 # socket to that group (chown to a group one is not in is EPERM).
+sockopt=()
+[ "${LISTEN%%:*}" = tcp ] || sockopt=(--socket-group "$WEB")
 setsid setpriv --reuid="$USR" --regid="$USR" --groups="$WEB" --reset-env -- \
-    "$DAEMON" -c "$DEMO/charon.ini" --listen "unix:$DEMO/charon.sock" \
-    --socket-group "$WEB" </dev/null >>"$DEMO/charon-fcgi.log" 2>&1 &
+    "$DAEMON" -c "$DEMO/charon.ini" --listen "$LISTEN" \
+    "${sockopt[@]}" </dev/null >>"$DEMO/charon-fcgi.log" 2>&1 &
 daemon_pid=$!
 echo "$daemon_pid" >"$DAEMON_PIDFILE"
 for ((i = 0; i < 300; i++)); do
-    [ -S "$DEMO/charon.sock" ] && break
+    listening && break
     if ! alive "$daemon_pid"; then
         rc=0
         wait "$daemon_pid" || rc=$?
-        die "charon-fcgi exited with status $rc before creating its socket"
+        die "charon-fcgi exited with status $rc before listening on $LISTEN"
     fi
     sleep 0.1
 done
-[ -S "$DEMO/charon.sock" ] || die "charon-fcgi did not create $DEMO/charon.sock within 30 s"
+listening || die "charon-fcgi did not listen on $LISTEN within 30 s"
 [ "$(readlink "/proc/$daemon_pid/exe")" = "$DAEMON" ] ||
     die "PID $daemon_pid is $(readlink "/proc/$daemon_pid/exe"), not $DAEMON"
 
-say "starting nginx on $URL"
-"${NGINX[@]}" -t -q
-"${NGINX[@]}"
+say "starting $SERVER on $URL"
+echo "$SERVER" >"$SERVER_FILE"
+case $SERVER in
+    nginx)
+        "${NGINX[@]}" -t -q
+        "${NGINX[@]}" ;;
+    lighttpd)
+        "${LIGHTTPD[@]}" -tt
+        "${LIGHTTPD[@]}" ;;    # goes into the background by itself
+    apache)
+        out=$("${APACHE[@]}" -t 2>&1) || { printf '%s\n' "$out"; die "apache2 -t failed"; }
+        "${APACHE[@]}" ;;      # goes into the background by itself
+esac
 for ((i = 0; i < 100; i++)); do
-    [ -s "$NGINX_PIDFILE" ] && break
+    [ -s "$SERVER_PIDFILE" ] && break
     sleep 0.1
 done
-[ -s "$NGINX_PIDFILE" ] || die "nginx wrote no $NGINX_PIDFILE"
-nginx_pid=$(cat "$NGINX_PIDFILE")
+[ -s "$SERVER_PIDFILE" ] || die "$SERVER wrote no $SERVER_PIDFILE"
+server_pid=$(cat "$SERVER_PIDFILE")
 
 for ((i = 0; i < 100; i++)); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/auth/health" || true)" = 200 ] && break
@@ -319,6 +406,31 @@ done
 # a browser navigating to /private/.  The login page uses "cookie", where
 # the cookies hold only the signatures (see share/demo/demo.js).
 steps_want=() steps_cmd=() steps_must=() steps_text=()
+# Where the servers differ: how they ask charon-fcgi, and what a refusal
+# looks like.  nginx passes on the status and WWW-Authenticate only (the
+# body is its error_page, share/demo/401.html); lighttpd and Apache pass on
+# charon-fcgi's whole answer, JSON body included.  And lighttpd answers a
+# POST without Content-Length (curl -X POST sends none) with 411 Length
+# Required, so its walkthrough sends "Content-Length: 0" (browsers do).
+post0='' post0_note=''
+case $SERVER in
+    nginx)
+        deny_how='nginx asked charon-fcgi (auth_request to GET /auth/check) and
+passes on its WWW-Authenticate header.'
+        deny_must='' deny_page='401: no valid access token' ;;
+    lighttpd)
+        deny_how='lighttpd asked charon-fcgi (mod_fastcgi, AUTHORIZER role) and
+passes on its answer: the status, WWW-Authenticate and the JSON body.'
+        deny_must='"error":"invalid_token"' deny_page=$deny_must
+        post0="-H 'Content-Length: 0' "
+        post0_note='  (lighttpd answers a POST without Content-Length, as curl -X
+POST sends it, with 411 Length Required: hence -H '"'"'Content-Length: 0'"'"'.)' ;;
+    apache)
+        deny_how='Apache asked charon-fcgi (mod_authnz_fcgi, AUTHORIZER role,
+over TCP) and passes on its status, WWW-Authenticate and JSON body
+(labelled text/html).'
+        deny_must='"error":"invalid_token"' deny_page=$deny_must ;;
+esac
 step() { steps_want+=("$1"); steps_cmd+=("$2"); steps_must+=("$3"); steps_text+=("$4"); }
 csrf="-H 'X-CSRF-Protect: 1'"
 
@@ -330,22 +442,20 @@ step 201 "curl -si -c cookies.txt -H 'Content-Type: application/json' \\
 the body) come as two HttpOnly cookies, which curl keeps in cookies.txt
 (-c).'
 
-step 401 "curl -si $URL/private/" '' \
-'no token: nginx asked charon-fcgi (auth_request to GET /auth/check) and
-passes on its WWW-Authenticate header.'
+step 401 "curl -si $URL/private/" "$deny_must" "no token: $deny_how"
 
 step 200 "curl -si -b cookies.txt $URL/private/" 'you are in
 X-Charon-User: demo' \
 'with the cookies (-b): "you are in"; X-Charon-User: demo is the user
 charon-fcgi found in the token.'
 
-step 403 "curl -si -b cookies.txt -X POST $URL/auth/session/refresh" \
+step 403 "curl -si -b cookies.txt -X POST $post0$URL/auth/session/refresh" \
 'csrf_header_missing' \
 'a state change authenticated by a cookie needs the X-CSRF-Protect
-header (any value).'
+header (any value).'"$post0_note"
 
 step 200 "curl -si -b cookies.txt -c cookies.txt -X POST $csrf \\
-    $URL/auth/session/refresh" '"session":{"id":' \
+    $post0$URL/auth/session/refresh" '"session":{"id":' \
 'refresh: new tokens in new cookies (-c saves them).'
 
 step 200 "curl -si -b cookies.txt $URL/auth/sessions" '"current":true' \
@@ -381,7 +491,7 @@ first_line() { printf '%s\n' "$1" | head -n 1; }
 
 say "running the curl walkthrough"
 walk=$DEMO/walkthrough
-rm -rf "$walk"
+rm -rf "${walk:?}"
 mkdir -m 0700 "$walk"
 for i in "${!steps_cmd[@]}"; do
     cmd=${steps_cmd[$i]} want=${steps_want[$i]}
@@ -466,7 +576,7 @@ check "  the body holds header.payload of the access token" 1 "$(halves "$ACCESS
 check "  the body holds header.payload of the refresh token" 1 "$(halves "$REFRESH")"
 page_req "navigate to /private/ (cookie only has the signature)" 401 \
     "${NAV[@]}" "$URL/private/"
-has "navigate to /private/ (cookie only has the signature)" body "401: no valid access token"
+has "navigate to /private/ (cookie only has the signature)" body "$deny_page"
 page_req "fetch /private/ with Bearer header.payload" 200 "${FETCH[@]}" \
     -H "Authorization: Bearer $ACCESS" "$URL/private/"
 has "fetch /private/ with Bearer header.payload" hdr 'X-Charon-User: demo'
@@ -514,7 +624,7 @@ page_req "log out (cookie_only)" 204 "${CHANGE[@]}" -X DELETE \
 page_req "GET /auth/health" 200 "$URL/auth/health"
 [ "$failures" -eq 0 ] || die "$failures check(s) failed"
 ok=1
-rm -rf "$walk"      # cookie jars of sessions that are all logged out
+rm -rf "${walk:?}"      # cookie jars of sessions that are all logged out
 
 # --- 9. tell the person --------------------------------------------------------
 reason() {
@@ -525,11 +635,10 @@ reason() {
 }
 stop_hint="bash scripts/quickstart.sh --stop"
 [ -z "${DEMO_DIR:-}" ] || stop_hint="DEMO_DIR=$DEMO $stop_hint"
+printf '\ncharon-fcgi demo is running:\n  %-12s %s  (pid %s)\n' \
+    "$SERVER" "$URL/" "$server_pid"
 cat <<EOF
-
-charon-fcgi demo is running:
-  nginx        $URL/  (pid $nginx_pid)
-  charon-fcgi  unix:$DEMO/charon.sock  (pid $daemon_pid, user $USR)
+  charon-fcgi  $LISTEN  (pid $daemon_pid, user $USR)
   sessions     $DEMO/sessions (session_store = local)
 
 Log in on the page:  $URL/
@@ -558,8 +667,8 @@ cat <<EOF
       curl -H "Authorization: Bearer ACCESS_TOKEN" $URL/private/)
 
 Config:  $DEMO/charon.ini, $DEMO/htpasswd,
-         $DEMO/nginx.conf (from etc/nginx/quickstart.conf.in)
+         $CONF (from $TEMPLATE)
 Pages:   $DEMO/www (from share/demo/)
-Logs:    $DEMO/charon-fcgi.log, $DEMO/nginx-error.log, $DEMO/nginx-access.log
+Logs:    $DEMO/charon-fcgi.log, $ERROR_LOG, $ACCESS_LOG
 Stop:    $stop_hint
 EOF
