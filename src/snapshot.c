@@ -228,7 +228,7 @@ snapshot_build(struct config *cfg, struct snapshot **out,
     unsigned char *secret = NULL;
     struct charon_err err;
     size_t secret_len = 0, i;
-    int rc;
+    int rc, rc2;
 
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -248,40 +248,39 @@ snapshot_build(struct config *cfg, struct snapshot **out,
         config_errors_add(errs, "%s: %s", cfg->file, err.msg);
         goto fail;
     }
+    /* Every plugin is tried even when one fails, and the config is
+     * finished either way, so that one run reports every problem. */
     rc = snapshot_plugin(s, &s->token, CHARON_PLUGIN_TOKEN, "token",
                          "charon", "token_factory",
                          cfg->charon.token_factory, errs);
-    if (rc != CHARON_OK)
-        goto fail;
-    rc = snapshot_plugin(s, &s->store, CHARON_PLUGIN_STORE, "store",
-                         "charon", "session_store",
-                         cfg->charon.session_store, errs);
-    if (rc != CHARON_OK)
-        goto fail;
+    rc2 = snapshot_plugin(s, &s->store, CHARON_PLUGIN_STORE, "store",
+                          "charon", "session_store",
+                          cfg->charon.session_store, errs);
+    rc = rc != CHARON_OK ? rc : rc2;
     if (cfg->endpoints.credentials != NULL &&
         cfg->endpoints.credentials[0] != '\0') {
-        rc = snapshot_plugin(s, &s->cred, CHARON_PLUGIN_CRED, "cred",
-                             "endpoints", "credentials",
-                             cfg->endpoints.credentials, errs);
-        if (rc != CHARON_OK)
-            goto fail;
+        rc2 = snapshot_plugin(s, &s->cred, CHARON_PLUGIN_CRED, "cred",
+                              "endpoints", "credentials",
+                              cfg->endpoints.credentials, errs);
+        rc = rc != CHARON_OK ? rc : rc2;
     }
-    rc = snapshot_issuer_key(s, errs);
-    if (rc != CHARON_OK)
-        goto fail;
-    if (snapshot_store(s)->caps & CHARON_STORE_CAP_PERSIST) {
-        rc = keys_derive(s->keys, CHARON_KEY_SESSION, s->session_key,
-                         sizeof(s->session_key), &err);
-        if (rc != CHARON_OK) {
+    rc2 = snapshot_issuer_key(s, errs);
+    rc = rc != CHARON_OK ? rc : rc2;
+    if (rc2 == CHARON_OK && s->store.handle.hdr != NULL &&
+        s->store.instance != NULL &&
+        (snapshot_store(s)->caps & CHARON_STORE_CAP_PERSIST)) {
+        rc2 = keys_derive(s->keys, CHARON_KEY_SESSION, s->session_key,
+                          sizeof(s->session_key), &err);
+        if (rc2 != CHARON_OK)
             config_errors_add(errs, "%s: session key: %s", cfg->file,
                               err.msg);
-            goto fail;
-        }
+        rc = rc != CHARON_OK ? rc : rc2;
     }
-    rc = config_finish(cfg, snapshot_known_sections, errs, &warnings);
+    rc2 = config_finish(cfg, snapshot_known_sections, errs, &warnings);
     for (i = 0; i < warnings.n; i++)
         log_msg(CHARON_LOG_WARN, "%s", warnings.lines[i]);
     config_errors_free(&warnings);
+    rc = rc != CHARON_OK ? rc : rc2;
     if (rc != CHARON_OK)
         goto fail;
     rc = snapshot_policy_init(&s->base, "", &cfg->charon, &cfg->authz, errs,
