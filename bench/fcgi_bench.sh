@@ -121,7 +121,7 @@ EOF
     wait_ready charon "$tmp/charon.sock" "$pid_charon"
     # charon-fcgi is a master and one worker: the worker does the work
     # (its CPU is what counts), the master only watches it.
-    pid_charon=$(pgrep -P "$pid_charon" | head -1)
+    pid_charon=$(pgrep -P "$pid_charon" | head -1) || true
     [[ -n $pid_charon ]] || die "charon-fcgi started no worker"
     "$CHARONCTL" -c "$tmp/charon.ini" session create --user bench \
         2>>"$tmp/charon.log" \

@@ -190,7 +190,7 @@ EOF
     for i in $(seq 100); do
         kill -0 "$master" 2>/dev/null || { cat "$tmp/$1.log" >&2; die "$1 exited"; }
         # A master and one worker: the worker's CPU is what counts.
-        worker=$(pgrep -P "$master" | head -1)
+        worker=$(pgrep -P "$master" | head -1) || true
         if [[ -S $tmp/$1.sock && -n $worker ]]; then
             printf -v "pid_$1" %s "$worker"
             return 0
