@@ -259,19 +259,18 @@ store_redis_lock(const redisReply *r, uint64_t *lock)
     return 0;
 }
 
+/* One call of op on one session (get, delete): the arguments are the
+ * session id and the core's now; *reply is the caller's to free. */
 static int
-store_redis_get(void *instance, void *ts, const struct charon_store_key *key,
-                struct charon_buf *out, uint64_t *lock_version,
-                struct charon_err *err)
+store_redis_session_op(struct store_redis *s, void *ts,
+                       const struct charon_store_key *key, enum redis_op op,
+                       redisReply **reply, struct charon_err *err)
 {
-    struct store_redis *s = instance;
     struct redis_conn *rc = ts;
     struct redis_keys k;
-    redisReply *r = NULL;
     const char *args[2];
     size_t lens[2];
     char now[24];
-    uint64_t lock = 0;
     int rv;
 
     rv = store_redis_ts(ts, err);
@@ -287,7 +286,20 @@ store_redis_get(void *instance, void *ts, const struct charon_store_key *key,
     lens[0] = strlen(key->session_id);
     args[1] = now;
     lens[1] = strlen(now);
-    rv = redis_conn_op(rc, REDIS_OP_GET, &k, 2, args, lens, &r, err);
+    return redis_conn_op(rc, op, &k, 2, args, lens, reply, err);
+}
+
+static int
+store_redis_get(void *instance, void *ts, const struct charon_store_key *key,
+                struct charon_buf *out, uint64_t *lock_version,
+                struct charon_err *err)
+{
+    struct store_redis *s = instance;
+    redisReply *r = NULL;
+    uint64_t lock = 0;
+    int rv;
+
+    rv = store_redis_session_op(s, ts, key, REDIS_OP_GET, &r, err);
     if (rv != CHARON_OK)
         return rv;
     if (r->type == REDIS_REPLY_NIL) {
@@ -422,28 +434,10 @@ store_redis_delete_one(void *instance, void *ts,
                        struct charon_err *err)
 {
     struct store_redis *s = instance;
-    struct redis_conn *rc = ts;
-    struct redis_keys k;
     redisReply *r = NULL;
-    const char *args[2];
-    size_t lens[2];
-    char now[24];
     int rv;
 
-    rv = store_redis_ts(ts, err);
-    if (rv == CHARON_OK && key != NULL && key->session_id == NULL)
-        rv = charon_err_set(err, CHARON_EINVAL, "session key without "
-                            "session_id");
-    if (rv == CHARON_OK)
-        rv = redis_keys_build(s->cfg->key_prefix, key, &rc->keys, &k, err);
-    if (rv != CHARON_OK)
-        return rv;
-    snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
-    args[0] = key->session_id;
-    lens[0] = strlen(key->session_id);
-    args[1] = now;
-    lens[1] = strlen(now);
-    rv = redis_conn_op(rc, REDIS_OP_DELETE, &k, 2, args, lens, &r, err);
+    rv = store_redis_session_op(s, ts, key, REDIS_OP_DELETE, &r, err);
     if (rv != CHARON_OK)
         return rv;
     if (r->type != REDIS_REPLY_INTEGER)
