@@ -100,6 +100,11 @@ const struct charon_option config_charon_options[] = {
     { .name = "fresh_cycle", .type = CHARON_OPT_SECONDS,
       .offset = CS(fresh_cycle), .dflt = "10", .min = 1, .max = 86400,
       .help = "length of a refresh-token generation, in seconds" },
+    { .name = "max_sessions_per_user", .type = CHARON_OPT_UINT,
+      .offset = CS(max_sessions_per_user), .dflt = "100", .min = 0,
+      .max = 1000000,
+      .help = "live sessions a user may have of one type; a login past it "
+              "ends the least recently refreshed ones (0: no limit)" },
     { .name = "max_header_bytes", .type = CHARON_OPT_UINT,
       .offset = CS(max_header_bytes), .dflt = "16384",
       .min = 1024, .max = 1048576,
@@ -161,7 +166,7 @@ const char *const config_profile_keys[] = {
     "token_issuer", "access_token_ttl", "refresh_token_ttl", "session_ttl",
     "enforce_browser_cookies", "access_cookie_name", "refresh_cookie_name",
     "cookie_secure", "cookie_same_site", "cookie_domain", "cookie_path",
-    "clock_skew", "fresh_cycle", NULL
+    "clock_skew", "fresh_cycle", "max_sessions_per_user", NULL
 };
 
 /* Does every byte of s belong to set (letters and digits implied)? */

@@ -45,6 +45,7 @@ struct charon_section {
     const char *cookie_path;         /* (p) "/"                             */
     long clock_skew;                 /* (p) 5                               */
     long fresh_cycle;                /* (p) 10                              */
+    unsigned long max_sessions_per_user; /* (p) 100; 0: no limit        */
     unsigned long max_header_bytes;  /* 16384: all FastCGI params together  */
     unsigned long max_body_bytes;    /* 65536                               */
     int log;                         /* enum config_log_dest                */

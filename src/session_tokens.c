@@ -10,6 +10,7 @@
 #include "events.h"
 #include "freshness.h"
 #include "ids.h"
+#include "session_limit.h"
 #include "snapshot.h"
 #include "worker.h"
 
@@ -224,6 +225,7 @@ session_tokens_create(struct worker *w, const struct policy *p,
         session_tokens_free(&st);
         return rc;
     }
+    session_limit_enforce(w, p, &st.session, now);
     *out = st;
     return CHARON_OK;
 }
