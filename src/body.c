@@ -102,6 +102,11 @@ body_form(const char *text, size_t len, json_object **out,
         p = amp + 1;
     }
 done:
+    /* value may have held the password */
+    if (name != NULL)
+        explicit_bzero(name, len + 1);
+    if (value != NULL)
+        explicit_bzero(value, len + 1);
     free(name);
     free(value);
     if (rc != CHARON_OK)

@@ -45,33 +45,55 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     return CHARON_OK;
 }
 
-/* The claims of one token (§5), overrides merged last. */
+/* Adds v under name to c; 0, or -1 if v or the add failed (memory). */
+static int
+session_tokens_put(json_object *c, const char *name, json_object *v)
+{
+    if (v == NULL)
+        return -1;
+    if (json_object_object_add(c, name, v) != 0) {
+        json_object_put(v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The claims of one token (§5), overrides merged last; NULL when memory
+ * runs out (never a claim silently left null). */
 static json_object *
 session_tokens_claims(const struct policy *p, const struct session *s,
                       const char *jti, const char *type, int64_t now,
                       int64_t exp, json_object *overrides)
 {
     json_object *c = json_object_new_object();
-    json_object *sub;
+    int bad = 0;
 
     if (c == NULL)
         return NULL;
-    sub = s->user_id_is_int ? json_object_new_int64(strtoll(s->user_id,
-                                                            NULL, 10))
-                            : json_object_new_string(s->user_id);
-    json_object_object_add(c, "exp", json_object_new_int64(exp));
-    json_object_object_add(c, "iat", json_object_new_int64(now));
-    json_object_object_add(c, "iss",
-                           json_object_new_string(p->charon->token_issuer));
-    json_object_object_add(c, "jti", json_object_new_string(jti));
-    json_object_object_add(c, "nbf", json_object_new_int64(now));
-    json_object_object_add(c, "sid", json_object_new_string(s->id));
-    json_object_object_add(c, "styp", json_object_new_string(s->type));
-    json_object_object_add(c, "sub", sub);
-    json_object_object_add(c, "type", json_object_new_string(type));
+    bad |= session_tokens_put(c, "exp", json_object_new_int64(exp));
+    bad |= session_tokens_put(c, "iat", json_object_new_int64(now));
+    bad |= session_tokens_put(c, "iss", json_object_new_string(
+                                            p->charon->token_issuer));
+    bad |= session_tokens_put(c, "jti", json_object_new_string(jti));
+    bad |= session_tokens_put(c, "nbf", json_object_new_int64(now));
+    bad |= session_tokens_put(c, "sid", json_object_new_string(s->id));
+    bad |= session_tokens_put(c, "styp", json_object_new_string(s->type));
+    bad |= session_tokens_put(c, "sub", s->user_id_is_int
+                                  ? json_object_new_int64(
+                                        strtoll(s->user_id, NULL, 10))
+                                  : json_object_new_string(s->user_id));
+    bad |= session_tokens_put(c, "type", json_object_new_string(type));
     if (overrides != NULL) {
-        json_object_object_foreach(overrides, k, v)
-            json_object_object_add(c, k, json_object_get(v));
+        json_object_object_foreach(overrides, k, v) {
+            if (json_object_object_add(c, k, json_object_get(v)) != 0) {
+                json_object_put(v);
+                bad = -1;
+            }
+        }
+    }
+    if (bad) {
+        json_object_put(c);
+        return NULL;
     }
     return c;
 }
@@ -124,8 +146,30 @@ session_tokens_times(const struct charon_section *c, int64_t expires_at,
     return CHARON_OK;
 }
 
-/* Stores st->session (expect: the lock it was read at), then signs the
- * refresh and the access token. */
+/* Signs one token of s into *out. */
+static int
+session_tokens_one(struct worker *w, const struct policy *p,
+                   const struct session *s, const char *jti,
+                   const char *type, int64_t now, int64_t exp,
+                   json_object *overrides, char **out, struct charon_err *err)
+{
+    json_object *claims = session_tokens_claims(p, s, jti, type, now, exp,
+                                                overrides);
+    int rc;
+
+    if (claims == NULL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    rc = session_tokens_sign(w, claims, out, err);
+    json_object_put(claims);
+    return rc;
+}
+
+/*
+ * Signs the refresh and the access token, then stores st->session
+ * (expect: the lock it was read at).  Signing first: a failure there
+ * (memory) leaves the store untouched, and a failed store write only
+ * throws the tokens away, so nothing is ever half-written.
+ */
 static int
 session_tokens_issue(struct worker *w, const struct policy *p,
                      uint64_t expect, json_object *access_overrides,
@@ -137,7 +181,6 @@ session_tokens_issue(struct worker *w, const struct policy *p,
     struct charon_buf blob = CHARON_BUF_INIT;
     struct charon_store_key key;
     char access_id[IDS_LEN + 1];
-    json_object *claims;
     int rc;
 
     rc = ids_generate(access_id, err);
@@ -146,9 +189,19 @@ session_tokens_issue(struct worker *w, const struct policy *p,
     /* The stored blob carries the store's new lock_version, and so does
      * the session handed back (charon-fcgi deviation c). */
     s->lock_version = expect + 1;
-    rc = session_codec_encode(s, w->snap->session_key, &blob, err);
-    if (rc != CHARON_OK)
+    rc = session_tokens_one(w, p, s, s->refresh_token_id, "refresh", now,
+                            st->refresh_exp, refresh_overrides,
+                            &st->refresh_token, err);
+    if (rc == CHARON_OK)
+        rc = session_tokens_one(w, p, s, access_id, "access", now,
+                                st->access_exp, access_overrides,
+                                &st->access_token, err);
+    if (rc == CHARON_OK)
+        rc = session_codec_encode(s, w->snap->session_key, &blob, err);
+    if (rc != CHARON_OK) {
+        charon_buf_free(&blob);
         return rc;
+    }
     key.session_id = s->id;
     key.user_id = s->user_id;
     key.type = s->type;
@@ -163,21 +216,7 @@ session_tokens_issue(struct worker *w, const struct policy *p,
     events_session(expect == 0 ? EVENTS_SESSION_CREATE
                                : EVENTS_SESSION_REFRESH,
                    s->id, s->user_id, s->type);
-    claims = session_tokens_claims(p, s, s->refresh_token_id, "refresh", now,
-                                   st->refresh_exp, refresh_overrides);
-    if (claims == NULL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    rc = session_tokens_sign(w, claims, &st->refresh_token, err);
-    json_object_put(claims);
-    if (rc != CHARON_OK)
-        return rc;
-    claims = session_tokens_claims(p, s, access_id, "access", now,
-                                   st->access_exp, access_overrides);
-    if (claims == NULL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    rc = session_tokens_sign(w, claims, &st->access_token, err);
-    json_object_put(claims);
-    return rc;
+    return CHARON_OK;
 }
 
 int
