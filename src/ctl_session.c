@@ -44,7 +44,7 @@ ctl_session_create(struct ctl *c, const struct policy *p)
     memset(&o, 0, sizeof(o));
     o.user_id = c->user;
     o.type = c->type;
-    if (session_tokens_create(&c->worker, p, &o, clock_now(), &st,
+    if (session_tokens_create(&c->worker, p, &o, clock_now(), NULL, &st,
                               &err) != CHARON_OK) {
         fprintf(stderr, "charonctl: session create: %s\n", err.msg);
         return CTL_EXIT_FAIL;

@@ -228,6 +228,11 @@ login_parse(struct worker *w, struct request *req, struct login *l)
                               err.msg);
         return 0;
     }
+    if (rc == CHARON_ENOMEM) {
+        http_reply_json_error(&w->reply, 503, "service_unavailable",
+                              "out of memory");
+        return 0;
+    }
     if (rc != CHARON_OK)
         return login_bad(w, err.msg);
     return 1;
@@ -247,6 +252,8 @@ login_wipe_password(json_object *body)
 void
 endpoint_login(struct worker *w, const struct policy *p, struct request *req)
 {
+    struct session_tokens_hook hook;
+    struct session_reply_ctx rctx;
     struct session_tokens st;
     struct charon_err err;
     struct login l;
@@ -261,8 +268,19 @@ endpoint_login(struct worker *w, const struct policy *p, struct request *req)
     if (issuer ? !login_issuer(w, &l) : !login_password(w, &l))
         goto done;
     l.opts.user_id = (const char *)l.user_id.data;
+    rctx.reply = &w->reply;
+    rctx.out = &w->out;
+    rctx.p = p;
+    rctx.status = 201;
+    rctx.transport = l.transport;
+    rctx.now = req->now;
+    hook.ready = session_reply_ready;
+    hook.ctx = &rctx;
     charon_err_clear(&err);
-    rc = session_tokens_create(w, p, &l.opts, req->now, &st, &err);
+    /* The reply is built before the session is stored (the hook). */
+    rc = session_tokens_create(w, p, &l.opts, req->now, &hook, &st, &err);
+    if (rc != CHARON_OK)
+        http_reply_reset(&w->reply);
     if (rc == CHARON_EINVAL) {
         login_bad(w, err.msg);
         goto done;
@@ -271,7 +289,6 @@ endpoint_login(struct worker *w, const struct policy *p, struct request *req)
         endpoint_store_error(w, rc, &err);
         goto done;
     }
-    session_reply_tokens(&w->reply, p, 201, l.transport, &st, req->now);
     session_tokens_free(&st);
 done:
     login_wipe_password(l.body);

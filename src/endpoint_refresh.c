@@ -17,8 +17,9 @@
  * load: as in Charon, the refresh creates a new one from the token. */
 static int
 refresh_stateless(struct worker *w, const struct policy *p,
-                  const struct token_check *tc, struct session_tokens *st,
-                  struct charon_err *err)
+                  const struct token_check *tc,
+                  const struct session_tokens_hook *hook,
+                  struct session_tokens *st, struct charon_err *err)
 {
     struct session_opts o;
 
@@ -26,7 +27,7 @@ refresh_stateless(struct worker *w, const struct policy *p,
     o.user_id = tc->user_id;
     o.user_id_is_int = tc->user_id_is_int;
     o.type = tc->session_type;
-    return session_tokens_create(w, p, &o, w->now, st, err);
+    return session_tokens_create(w, p, &o, w->now, hook, st, err);
 }
 
 void
@@ -35,6 +36,8 @@ endpoint_refresh(struct worker *w, const struct policy *p,
 {
     int persist = snapshot_store(w->snap)->caps & CHARON_STORE_CAP_PERSIST;
     struct token_check_want want;
+    struct session_tokens_hook hook;
+    struct session_reply_ctx rctx;
     struct token_check tc;
     struct session_tokens st;
     struct session loaded;
@@ -55,12 +58,23 @@ endpoint_refresh(struct worker *w, const struct policy *p,
     if (!endpoint_csrf_ok(w, req, tc.transport) ||
         !endpoint_browser_ok(w, p, req, tc.transport))
         goto done;
+    rctx.reply = &w->reply;
+    rctx.out = &w->out;
+    rctx.p = p;
+    rctx.status = 200;
+    rctx.transport = tc.transport;
+    rctx.now = req->now;
+    hook.ready = session_reply_ready;
+    hook.ctx = &rctx;
     charon_err_clear(&err);
+    /* The reply is built before the session is stored (the hook). */
     if (persist)
         rc = session_tokens_refresh(w, p, &loaded, tc.new_cycle, req->now,
-                                    &st, &err);
+                                    &hook, &st, &err);
     else
-        rc = refresh_stateless(w, p, &tc, &st, &err);
+        rc = refresh_stateless(w, p, &tc, &hook, &st, &err);
+    if (rc != CHARON_OK)
+        http_reply_reset(&w->reply);
     if (rc == CHARON_ENOTFOUND) {
         http_reply_header(&w->reply, "WWW-Authenticate",
                           "Bearer error=\"invalid_token\", "
@@ -73,7 +87,6 @@ endpoint_refresh(struct worker *w, const struct policy *p,
         endpoint_store_error(w, rc, &err);
         goto done;
     }
-    session_reply_tokens(&w->reply, p, 200, tc.transport, &st, req->now);
     session_tokens_free(&st);
 done:
     session_free(&loaded);

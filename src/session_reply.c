@@ -92,3 +92,17 @@ session_reply_tokens(struct http_reply *reply, const struct policy *p,
         http_reply_json(reply, status, (const char *)b.data, b.len);
     charon_buf_free(&b);
 }
+
+int
+session_reply_ready(void *ctx, const struct session_tokens *st)
+{
+    struct session_reply_ctx *c = ctx;
+
+    session_reply_tokens(c->reply, c->p, c->status, c->transport, st,
+                         c->now);
+    if (c->reply->failed ||
+        charon_buf_reserve(c->out, c->reply->head.len + c->reply->body.len +
+                                       128) != CHARON_OK)
+        return -1;
+    return 0;
+}

@@ -28,6 +28,24 @@ void session_reply_tokens(struct http_reply *reply, const struct policy *p,
                           int status, int transport,
                           const struct session_tokens *st, int64_t now);
 
+/* What session_reply_ready needs to build the reply. */
+struct session_reply_ctx {
+    struct http_reply *reply;
+    struct charon_buf *out;       /* the worker's serialisation buffer */
+    const struct policy *p;
+    int status;
+    int transport;
+    int64_t now;
+};
+
+/*
+ * A session_tokens_hook: builds the tokens reply (session_reply_tokens)
+ * before the session is stored, and reserves room in out to serialise
+ * it, so that nothing after the store write can fail for memory.  0, or
+ * -1 when memory ran out (the operation is then cancelled).
+ */
+int session_reply_ready(void *ctx, const struct session_tokens *st);
+
 /*
  * Appends the session as the client sees it: every field but
  * extra_payload (server-side data) and refresh_token_id.  With

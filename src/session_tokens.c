@@ -36,6 +36,11 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     charon_buf_reset(&w->out);
     rc = tp->sign(w->snap->token.instance, w->token_ts, json, strlen(json),
                   &w->out, err);
+    /* The claims are ours: a payload the plugin refuses can only be one
+     * json-c cut short when an allocation failed while printing it. */
+    if (rc == CHARON_EINVAL)
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory while "
+                              "printing the claims");
     if (rc != CHARON_OK)
         return rc;
     *out = strndup((const char *)w->out.data, w->out.len);
@@ -165,15 +170,18 @@ session_tokens_one(struct worker *w, const struct policy *p,
 }
 
 /*
- * Signs the refresh and the access token, then stores st->session
- * (expect: the lock it was read at).  Signing first: a failure there
- * (memory) leaves the store untouched, and a failed store write only
- * throws the tokens away, so nothing is ever half-written.
+ * Signs the refresh and the access token, lets hook build the reply,
+ * then stores st->session (expect: the lock it was read at).  Everything
+ * that can fail for memory comes first and leaves the store untouched;
+ * a failed store write only throws the tokens away: nothing is ever
+ * half-written, and a client is never told of a failure the store did
+ * not have.
  */
 static int
 session_tokens_issue(struct worker *w, const struct policy *p,
                      uint64_t expect, json_object *access_overrides,
                      json_object *refresh_overrides, int64_t now,
+                     const struct session_tokens_hook *hook,
                      struct session_tokens *st, struct charon_err *err)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
@@ -198,6 +206,8 @@ session_tokens_issue(struct worker *w, const struct policy *p,
                                 &st->access_token, err);
     if (rc == CHARON_OK)
         rc = session_codec_encode(s, w->snap->session_key, &blob, err);
+    if (rc == CHARON_OK && hook != NULL && hook->ready(hook->ctx, st) != 0)
+        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
     if (rc != CHARON_OK) {
         charon_buf_free(&blob);
         return rc;
@@ -222,6 +232,7 @@ session_tokens_issue(struct worker *w, const struct policy *p,
 int
 session_tokens_create(struct worker *w, const struct policy *p,
                       const struct session_opts *o, int64_t now,
+                      const struct session_tokens_hook *hook,
                       struct session_tokens *out, struct charon_err *err)
 {
     const struct charon_section *c = p->charon;
@@ -259,7 +270,7 @@ session_tokens_create(struct worker *w, const struct policy *p,
         (s->extra_payload = strdup(o->extra_payload)) == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     rc = session_tokens_issue(w, p, 0, o->access_overrides,
-                              o->refresh_overrides, now, &st, err);
+                              o->refresh_overrides, now, hook, &st, err);
     if (rc != CHARON_OK) {
         session_tokens_free(&st);
         return rc;
@@ -272,8 +283,8 @@ session_tokens_create(struct worker *w, const struct policy *p,
 int
 session_tokens_refresh(struct worker *w, const struct policy *p,
                        const struct session *loaded, int new_cycle,
-                       int64_t now, struct session_tokens *out,
-                       struct charon_err *err)
+                       int64_t now, const struct session_tokens_hook *hook,
+                       struct session_tokens *out, struct charon_err *err)
 {
     struct session_tokens st;
     struct session *s = &st.session;
@@ -296,7 +307,7 @@ session_tokens_refresh(struct worker *w, const struct policy *p,
         freshness_advance(new_cycle, now, &s->tokens_fresh_from,
                           &s->prev_tokens_fresh_from);
         rc = session_tokens_issue(w, p, loaded->lock_version, NULL, NULL,
-                                  now, &st, err);
+                                  now, hook, &st, err);
     }
     if (rc != CHARON_OK) {
         session_tokens_free(&st);

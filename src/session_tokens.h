@@ -40,24 +40,39 @@ struct session_tokens {
 };
 
 /*
- * Creates a session at now, stores it (lock_version 0 → 1), signs its
- * refresh then access token.  Emits charon.session.create.  Returns
- * CHARON_OK or a code with err filled.
+ * Called once the tokens are signed and before the session is stored,
+ * so that a caller can build its whole reply while nothing is written
+ * yet: a non-zero return (e.g. out of memory) cancels the operation with
+ * CHARON_ENOMEM and nothing is stored.
+ */
+struct session_tokens_hook {
+    int (*ready)(void *ctx, const struct session_tokens *st);
+    void *ctx;
+};
+
+/*
+ * Creates a session at now: signs its refresh then access token, calls
+ * hook (may be NULL), then stores it (lock_version 0 → 1).  Emits
+ * charon.session.create.  Returns CHARON_OK or a code with err filled;
+ * on failure nothing is stored.
  */
 int session_tokens_create(struct worker *w, const struct policy *p,
                           const struct session_opts *o, int64_t now,
+                          const struct session_tokens_hook *hook,
                           struct session_tokens *out, struct charon_err *err);
 
 /*
  * Refreshes loaded (read from the store at lock_version
  * loaded->lock_version) at now: new refresh token id, refreshed_at, and
  * when new_cycle a new token generation; expires_at and extra_payload are
- * kept.  CHARON_ECONFLICT (charon.session.lock_conflict) when another
- * refresh won the race; CHARON_ENOTFOUND when the session has ended.
+ * kept; hook as for create.  CHARON_ECONFLICT
+ * (charon.session.lock_conflict) when another refresh won the race;
+ * CHARON_ENOTFOUND when the session has ended.
  */
 int session_tokens_refresh(struct worker *w, const struct policy *p,
                            const struct session *loaded, int new_cycle,
-                           int64_t now, struct session_tokens *out,
+                           int64_t now, const struct session_tokens_hook *hook,
+                           struct session_tokens *out,
                            struct charon_err *err);
 
 void session_tokens_free(struct session_tokens *st);

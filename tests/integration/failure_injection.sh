@@ -73,18 +73,9 @@ expect_contains "the log names the injected failures" "$(cat "$T/daemon.log")" \
 # without a signal, answer a success or a clean 500/503 with a JSON body,
 # leave no more allocations live at exit than the counting run, and a
 # failed refresh must leave the session's lock_version as it was.
-#
-# Opt-in for now (CHARON_FM_SWEEP=400 make check ...): it still finds two
-# open bugs, so it would keep CI red.  (1) A failure while the reply is
-# serialised after a committed refresh gives the client a 503 although
-# the session moved on (the reply should be built before the store
-# write).  (2) json-c reports an allocation failure in the login body's
-# parser as a syntax error, so the client gets 400 instead of 503.
 FM=$BUILD/tests/.libs/failmalloc.so
-SWEEP=${CHARON_FM_SWEEP:-0}
-if [ "$SWEEP" = 0 ]; then
-    echo "ok - allocation failures # SKIP opt-in: CHARON_FM_SWEEP=N (see above)"
-elif [ "${CHARON_SANITIZERS:-no}" = yes ]; then
+SWEEP=${CHARON_FM_SWEEP:-400}
+if [ "${CHARON_SANITIZERS:-no}" = yes ]; then
     echo "ok - allocation failures # SKIP sanitizer build"
 elif [ ! -f "$FM" ]; then
     not_ok "allocation failures: $FM is built"
