@@ -268,14 +268,8 @@ endpoint_login(struct worker *w, const struct policy *p, struct request *req)
     if (issuer ? !login_issuer(w, &l) : !login_password(w, &l))
         goto done;
     l.opts.user_id = (const char *)l.user_id.data;
-    rctx.reply = &w->reply;
-    rctx.out = &w->out;
-    rctx.p = p;
-    rctx.status = 201;
-    rctx.transport = l.transport;
-    rctx.now = req->now;
-    hook.ready = session_reply_ready;
-    hook.ctx = &rctx;
+    session_reply_hook(&rctx, &hook, &w->reply, &w->out, p, 201,
+                       l.transport, req->now);
     charon_err_clear(&err);
     /* The reply is built before the session is stored (the hook). */
     rc = session_tokens_create(w, p, &l.opts, req->now, &hook, &st, &err);

@@ -58,14 +58,8 @@ endpoint_refresh(struct worker *w, const struct policy *p,
     if (!endpoint_csrf_ok(w, req, tc.transport) ||
         !endpoint_browser_ok(w, p, req, tc.transport))
         goto done;
-    rctx.reply = &w->reply;
-    rctx.out = &w->out;
-    rctx.p = p;
-    rctx.status = 200;
-    rctx.transport = tc.transport;
-    rctx.now = req->now;
-    hook.ready = session_reply_ready;
-    hook.ctx = &rctx;
+    session_reply_hook(&rctx, &hook, &w->reply, &w->out, p, 200,
+                       tc.transport, req->now);
     charon_err_clear(&err);
     /* The reply is built before the session is stored (the hook). */
     if (persist)

@@ -106,3 +106,19 @@ session_reply_ready(void *ctx, const struct session_tokens *st)
         return -1;
     return 0;
 }
+
+void
+session_reply_hook(struct session_reply_ctx *ctx,
+                   struct session_tokens_hook *hook, struct http_reply *reply,
+                   struct charon_buf *out, const struct policy *p, int status,
+                   int transport, int64_t now)
+{
+    ctx->reply = reply;
+    ctx->out = out;
+    ctx->p = p;
+    ctx->status = status;
+    ctx->transport = transport;
+    ctx->now = now;
+    hook->ready = session_reply_ready;
+    hook->ctx = ctx;
+}

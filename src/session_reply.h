@@ -17,6 +17,7 @@
 struct http_reply;
 struct policy;
 struct session_tokens;
+struct session_tokens_hook;
 
 /*
  * Fills reply with status and
@@ -45,6 +46,14 @@ struct session_reply_ctx {
  * -1 when memory ran out (the operation is then cancelled).
  */
 int session_reply_ready(void *ctx, const struct session_tokens *st);
+
+/* Fills ctx and hook so that session_tokens_* build the tokens reply
+ * (status, transport) into reply before the session is stored. */
+void session_reply_hook(struct session_reply_ctx *ctx,
+                        struct session_tokens_hook *hook,
+                        struct http_reply *reply, struct charon_buf *out,
+                        const struct policy *p, int status, int transport,
+                        int64_t now);
 
 /*
  * Appends the session as the client sees it: every field but
