@@ -217,84 +217,117 @@ out:
     return rc;
 }
 
-/* One attempt at an upsert, in its own write transaction.  Returns a
- * charon code; *mdb_rc gets the LMDB code of a failed LMDB call. */
+/*
+ * The body of a write: works in txn and returns 0 (commit), an LMDB code
+ * (MDB_NOTFOUND: nothing to write, abort and succeed; any other: abort
+ * and fail), or a charon code with err set (abort and fail).
+ */
+typedef int (*store_local_txn_fn)(struct store_local *s, MDB_txn *txn,
+                                  void *ctx, int64_t now,
+                                  struct charon_err *err);
+
+/*
+ * Runs fn in a write transaction of its own, counts the write (which
+ * prunes now and then) and commits.  Returns a charon code; an LMDB
+ * failure is reported as failing to what, and its code left in *mdb_rc
+ * when mdb_rc is not NULL.
+ */
 static int
-store_local_upsert_txn(struct store_local *s,
-                       const unsigned char *skey, size_t slen,
-                       uint64_t expect, const void *blob, size_t len,
-                       int64_t expires_at, int *mdb_rc,
-                       struct charon_err *err)
+store_local_write(struct store_local *s, store_local_txn_fn fn, void *ctx,
+                  const char *what, int *mdb_rc, struct charon_err *err)
 {
-    unsigned char eb[STORE_LOCAL_KEY_MAX];
+    int64_t now = s->host->now(s->host);
     MDB_txn *txn = NULL;
-    MDB_val k, v;
-    uint64_t lock = 0;
-    int64_t old_exp = 0, now = s->host->now(s->host);
-    size_t elen;
-    int rc, live = 0, found = 0;
+    int rc;
 
     rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != 0) {
         txn = NULL;
-        goto out;
+    } else {
+        rc = fn(s, txn, ctx, now, err);
+        if (rc == 0)
+            rc = store_local_count_write(s, txn, now);
+        if (rc == 0) {
+            rc = mdb_txn_commit(txn);
+            txn = NULL;
+        }
     }
-    k.mv_data = (void *)skey;
-    k.mv_size = slen;
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (rc == MDB_NOTFOUND)
+        return CHARON_OK;
+    if (STORE_LOCAL_IS_MDB(rc)) {
+        if (mdb_rc != NULL)
+            *mdb_rc = rc;
+        rc = store_local_mdb_err(s, rc, what, err);
+    }
+    return rc;
+}
+
+/* What an upsert writes. */
+struct store_local_upsert_args {
+    const unsigned char *skey;
+    size_t slen;
+    uint64_t expect;
+    const void *blob;
+    size_t len;
+    int64_t expires_at;
+};
+
+/* The body of an upsert (a store_local_txn_fn). */
+static int
+store_local_upsert_txn(struct store_local *s, MDB_txn *txn, void *ctx,
+                       int64_t now, struct charon_err *err)
+{
+    const struct store_local_upsert_args *a = ctx;
+    unsigned char eb[STORE_LOCAL_KEY_MAX];
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t old_exp = 0;
+    size_t elen;
+    int rc, live = 0, found = 0;
+
+    k.mv_data = (void *)a->skey;
+    k.mv_size = a->slen;
     rc = mdb_get(txn, s->sessions, &k, &v);
     if (rc == 0) {
         found = 1;
         store_local_decode(s, &v, &lock, &old_exp);
         live = old_exp >= now;
     } else if (rc != MDB_NOTFOUND) {
-        goto out;
+        return rc;
     }
-    if (live ? lock != expect : expect != 0) {
-        rc = charon_err_set(err, CHARON_ECONFLICT, live
-                            ? "lock_version moved on"
-                            : "the session is gone (deleted or expired)");
-        goto out;
-    }
+    if (live ? lock != a->expect : a->expect != 0)
+        return charon_err_set(err, CHARON_ECONFLICT, live
+                              ? "lock_version moved on"
+                              : "the session is gone (deleted or expired)");
     if (found) {
-        store_local_exp_key(old_exp, skey, slen, eb, &elen);
+        store_local_exp_key(old_exp, a->skey, a->slen, eb, &elen);
         k.mv_data = eb;
         k.mv_size = elen;
         rc = mdb_del(txn, s->expiry, &k, NULL);
         if (rc != 0 && rc != MDB_NOTFOUND)
-            goto out;
+            return rc;
     }
-    k.mv_data = (void *)skey;
-    k.mv_size = slen;
+    k.mv_data = (void *)a->skey;
+    k.mv_size = a->slen;
     v.mv_data = NULL;
-    v.mv_size = STORE_LOCAL_HDR + len;
+    v.mv_size = STORE_LOCAL_HDR + a->len;
     rc = mdb_put(txn, s->sessions, &k, &v, MDB_RESERVE);
     if (rc != 0)
-        goto out;
-    store_local_put64(v.mv_data, expect + 1);
-    store_local_put64((unsigned char *)v.mv_data + 8, (uint64_t)expires_at);
-    if (len > 0)
-        memcpy((unsigned char *)v.mv_data + STORE_LOCAL_HDR, blob, len);
-    store_local_exp_key(expires_at, skey, slen, eb, &elen);
+        return rc;
+    store_local_put64(v.mv_data, a->expect + 1);
+    store_local_put64((unsigned char *)v.mv_data + 8,
+                      (uint64_t)a->expires_at);
+    if (a->len > 0)
+        memcpy((unsigned char *)v.mv_data + STORE_LOCAL_HDR, a->blob,
+               a->len);
+    store_local_exp_key(a->expires_at, a->skey, a->slen, eb, &elen);
     k.mv_data = eb;
     k.mv_size = elen;
     v.mv_data = NULL;
     v.mv_size = 0;
-    rc = mdb_put(txn, s->expiry, &k, &v, 0);
-    if (rc != 0)
-        goto out;
-    rc = store_local_count_write(s, txn, now);
-    if (rc != 0)
-        goto out;
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-out:
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    if (STORE_LOCAL_IS_MDB(rc)) {
-        *mdb_rc = rc;
-        rc = store_local_mdb_err(s, rc, "write session", err);
-    }
-    return rc;
+    return mdb_put(txn, s->expiry, &k, &v, 0);
 }
 
 static int
@@ -304,12 +337,12 @@ store_local_upsert(void *instance, void *ts,
                    struct charon_err *err)
 {
     struct store_local *s = instance;
+    struct store_local_upsert_args a;
     unsigned char kb[STORE_LOCAL_KEY_MAX];
-    size_t klen;
     int rc, mdb_rc = 0, attempt;
 
     (void)ts;
-    rc = store_local_key(s, key, 1, kb, &klen, err);
+    rc = store_local_key(s, key, 1, kb, &a.slen, err);
     if (rc != CHARON_OK)
         return rc;
     if (len > 0xffffffffu - STORE_LOCAL_HDR)
@@ -317,8 +350,13 @@ store_local_upsert(void *instance, void *ts,
                               "bytes is too large", len);
     if (blob == NULL && len > 0)
         return charon_err_set(err, CHARON_EINVAL, "session blob is NULL");
-    rc = store_local_upsert_txn(s, kb, klen, expect, blob, len, expires_at,
-                                &mdb_rc, err);
+    a.skey = kb;
+    a.expect = expect;
+    a.blob = blob;
+    a.len = len;
+    a.expires_at = expires_at;
+    rc = store_local_write(s, store_local_upsert_txn, &a, "write session",
+                           &mdb_rc, err);
     /* A full map: prune, or at least commit a small write so that the
      * pages the last deletes freed become reusable (LMDB reuses a page
      * two transactions after the one that freed it), then try again. */
@@ -326,10 +364,40 @@ store_local_upsert(void *instance, void *ts,
         store_local_make_room(s);
         mdb_rc = 0;
         charon_err_clear(err);
-        rc = store_local_upsert_txn(s, kb, klen, expect, blob, len,
-                                    expires_at, &mdb_rc, err);
+        rc = store_local_write(s, store_local_upsert_txn, &a,
+                               "write session", &mdb_rc, err);
     }
     return rc;
+}
+
+/* What a delete names: a session key, or a (type, user_id) prefix and
+ * the session id to keep (NULL: none). */
+struct store_local_delete_args {
+    const unsigned char *key;
+    size_t len;
+    const char *except;
+};
+
+/* The body of delete_one (a store_local_txn_fn). */
+static int
+store_local_delete_one_txn(struct store_local *s, MDB_txn *txn, void *ctx,
+                           int64_t now, struct charon_err *err)
+{
+    const struct store_local_delete_args *a = ctx;
+    MDB_val k, v;
+    uint64_t lock = 0;
+    int64_t exp = 0;
+    int rc;
+
+    (void)now;
+    (void)err;
+    k.mv_data = (void *)a->key;
+    k.mv_size = a->len;
+    rc = mdb_get(txn, s->sessions, &k, &v);
+    if (rc != 0)
+        return rc;              /* MDB_NOTFOUND: nothing to do, no write */
+    store_local_decode(s, &v, &lock, &exp);
+    return store_local_del_session(s, txn, a->key, a->len, exp);
 }
 
 static int
@@ -338,56 +406,30 @@ store_local_delete_one(void *instance, void *ts,
                        struct charon_err *err)
 {
     struct store_local *s = instance;
+    struct store_local_delete_args a;
     unsigned char kb[STORE_LOCAL_KEY_MAX];
-    MDB_txn *txn = NULL;
-    MDB_val k, v;
-    uint64_t lock = 0;
-    int64_t exp = 0;
-    size_t klen;
     int rc;
 
     (void)ts;
-    rc = store_local_key(s, key, 1, kb, &klen, err);
+    rc = store_local_key(s, key, 1, kb, &a.len, err);
     if (rc != CHARON_OK)
         return rc;
-    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc != 0) {
-        txn = NULL;
-        goto out;
-    }
-    k.mv_data = kb;
-    k.mv_size = klen;
-    rc = mdb_get(txn, s->sessions, &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        rc = CHARON_OK;                 /* nothing to do: not a write */
-        goto out;
-    }
-    if (rc != 0)
-        goto out;
-    store_local_decode(s, &v, &lock, &exp);
-    rc = store_local_del_session(s, txn, kb, klen, exp);
-    if (rc != 0)
-        goto out;
-    rc = store_local_count_write(s, txn, s->host->now(s->host));
-    if (rc != 0)
-        goto out;
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-out:
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    if (STORE_LOCAL_IS_MDB(rc))
-        rc = store_local_mdb_err(s, rc, "delete session", err);
-    return rc;
+    a.key = kb;
+    a.except = NULL;
+    return store_local_write(s, store_local_delete_one_txn, &a,
+                             "delete session", NULL, err);
 }
 
-/* Deletes every session under prefix pb except the one whose session_id
- * is except (NULL: none); returns an LMDB code. */
+/* The body of delete_all (a store_local_txn_fn): every session under
+ * the prefix but the one whose session_id is except. */
 static int
-store_local_delete_all_txn(struct store_local *s, MDB_txn *txn,
-                           const unsigned char *pb, size_t plen,
-                           const char *except)
+store_local_delete_all_txn(struct store_local *s, MDB_txn *txn, void *ctx,
+                           int64_t now, struct charon_err *err)
 {
+    const struct store_local_delete_args *a = ctx;
+    const unsigned char *pb = a->key;
+    const char *except = a->except;
+    size_t plen = a->len;
     unsigned char kb[STORE_LOCAL_KEY_MAX];
     MDB_cursor *cur = NULL;
     MDB_val k, v;
@@ -396,6 +438,8 @@ store_local_delete_all_txn(struct store_local *s, MDB_txn *txn,
     size_t klen, xlen = except != NULL ? strlen(except) : 0;
     int rc;
 
+    (void)now;
+    (void)err;
     rc = mdb_cursor_open(txn, s->sessions, &cur);
     if (rc != 0)
         return rc;
@@ -434,34 +478,18 @@ store_local_delete_all(void *instance, void *ts,
                        const char *except_session_id, struct charon_err *err)
 {
     struct store_local *s = instance;
+    struct store_local_delete_args a;
     unsigned char pb[STORE_LOCAL_KEY_MAX];
-    MDB_txn *txn = NULL;
-    size_t plen;
     int rc;
 
     (void)ts;
-    rc = store_local_key(s, key, 0, pb, &plen, err);
+    rc = store_local_key(s, key, 0, pb, &a.len, err);
     if (rc != CHARON_OK)
         return rc;
-    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc != 0) {
-        txn = NULL;
-        goto out;
-    }
-    rc = store_local_delete_all_txn(s, txn, pb, plen, except_session_id);
-    if (rc != 0)
-        goto out;
-    rc = store_local_count_write(s, txn, s->host->now(s->host));
-    if (rc != 0)
-        goto out;
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-out:
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    if (STORE_LOCAL_IS_MDB(rc))
-        rc = store_local_mdb_err(s, rc, "delete sessions", err);
-    return rc;
+    a.key = pb;
+    a.except = except_session_id;
+    return store_local_write(s, store_local_delete_all_txn, &a,
+                             "delete sessions", NULL, err);
 }
 
 static int
