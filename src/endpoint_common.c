@@ -81,6 +81,26 @@ endpoint_store_error(struct worker *w, int rc, const struct charon_err *err)
                               ENDPOINT_STORE_FAILED);
 }
 
+int
+endpoint_access(struct worker *w, const struct policy *p,
+                const struct request *req, int load_session,
+                struct token_check *tc)
+{
+    struct token_check_want want = {
+        .type = "access",
+        .cookie_name = p->charon->access_cookie_name,
+        .apply_rules = 0,
+        .load_session = load_session,
+        .check_fresh = 0,
+    };
+
+    token_check_run(w, p, req, &want, tc, NULL);
+    if (tc->status == 200)
+        return 1;
+    endpoint_token_error(w, tc);
+    return 0;
+}
+
 void
 endpoint_token_error(struct worker *w, const struct token_check *tc)
 {

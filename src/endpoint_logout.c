@@ -20,20 +20,9 @@ static int
 logout_token(struct worker *w, const struct policy *p, struct request *req,
              int load_session, struct token_check *tc)
 {
-    struct token_check_want want;
-
     request_drain_body(req);
-    want.type = "access";
-    want.cookie_name = p->charon->access_cookie_name;
-    want.apply_rules = 0;
-    want.load_session = load_session;
-    want.check_fresh = 0;
-    token_check_run(w, p, req, &want, tc, NULL);
-    if (tc->status != 200) {
-        endpoint_token_error(w, tc);
-        return 0;
-    }
-    return endpoint_csrf_ok(w, req, tc->transport);
+    return endpoint_access(w, p, req, load_session, tc) &&
+           endpoint_csrf_ok(w, req, tc->transport);
 }
 
 void

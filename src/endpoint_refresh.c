@@ -35,7 +35,13 @@ endpoint_refresh(struct worker *w, const struct policy *p,
                  struct request *req)
 {
     int persist = snapshot_store(w->snap)->caps & CHARON_STORE_CAP_PERSIST;
-    struct token_check_want want;
+    struct token_check_want want = {
+        .type = "refresh",
+        .cookie_name = p->charon->refresh_cookie_name,
+        .apply_rules = 0,
+        .load_session = persist,
+        .check_fresh = persist,
+    };
     struct session_tokens_hook hook;
     struct session_reply_ctx rctx;
     struct token_check tc;
@@ -45,11 +51,6 @@ endpoint_refresh(struct worker *w, const struct policy *p,
     int rc;
 
     request_drain_body(req);
-    want.type = "refresh";
-    want.cookie_name = p->charon->refresh_cookie_name;
-    want.apply_rules = 0;
-    want.load_session = persist;
-    want.check_fresh = persist;
     token_check_run(w, p, req, &want, &tc, &loaded);
     if (tc.status != 200) {
         endpoint_token_error(w, &tc);

@@ -31,11 +31,7 @@ sessions_each(void *ctx, const void *blob, size_t len, uint64_t lock)
     struct charon_err err;
     int rc;
 
-    want.user_id = tc->user_id;
-    want.user_id_is_int = tc->user_id_is_int;
-    want.type = tc->session_type;
-    want.session_id = NULL;
-    want.now = walk->w->now;
+    token_check_expect(tc, NULL, walk->w->now, &want);
     rc = session_codec_decode(blob, len, walk->w->snap->session_key, &want,
                               &s, &err);
     if (rc == CHARON_ENOTFOUND) {
@@ -60,7 +56,6 @@ endpoint_sessions_list(struct worker *w, const struct policy *p,
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
     struct charon_buf json = CHARON_BUF_INIT;
-    struct token_check_want want;
     struct sessions_walk walk;
     struct charon_store_key key;
     struct token_check tc;
@@ -73,16 +68,9 @@ endpoint_sessions_list(struct worker *w, const struct policy *p,
                               "the session store cannot list sessions");
         return;
     }
-    want.type = "access";
-    want.cookie_name = p->charon->access_cookie_name;
-    want.apply_rules = 0;
-    want.load_session = (sp->caps & CHARON_STORE_CAP_PERSIST) != 0;
-    want.check_fresh = 0;
-    token_check_run(w, p, req, &want, &tc, NULL);
-    if (tc.status != 200) {
-        endpoint_token_error(w, &tc);
+    if (!endpoint_access(w, p, req,
+                         (sp->caps & CHARON_STORE_CAP_PERSIST) != 0, &tc))
         return;
-    }
     memset(&walk, 0, sizeof(walk));
     walk.w = w;
     walk.tc = &tc;

@@ -119,6 +119,17 @@ token_check_id(const struct json_claims *claims, const char *name,
     return 0;
 }
 
+void
+token_check_expect(const struct token_check *tc, const char *session_id,
+                   int64_t now, struct session_expect *out)
+{
+    out->user_id = tc->user_id;
+    out->user_id_is_int = tc->user_id_is_int;
+    out->type = tc->session_type;
+    out->session_id = session_id;
+    out->now = now;
+}
+
 static void
 token_check_session(struct worker *w, struct token_check *tc,
                     struct session *out)
@@ -141,11 +152,7 @@ token_check_session(struct worker *w, struct token_check *tc,
     if (rc == CHARON_OK) {
         /* A blob that is not a valid, signed, live session of this user
          * counts as absent: the store is not trusted. */
-        want.user_id = tc->user_id;
-        want.user_id_is_int = tc->user_id_is_int;
-        want.type = tc->session_type;
-        want.session_id = tc->session_id;
-        want.now = w->now;
+        token_check_expect(tc, tc->session_id, w->now, &want);
         rc = session_codec_decode(w->out.data, w->out.len,
                                   w->snap->session_key, &want, &session,
                                   &err);
@@ -345,12 +352,13 @@ void
 token_check_access(struct worker *w, const struct policy *p,
                    const struct request *req, struct token_check *tc)
 {
-    struct token_check_want want;
+    struct token_check_want want = {
+        .type = "access",
+        .cookie_name = p->charon->access_cookie_name,
+        .apply_rules = 1,
+        .load_session = p->authz->require_session,
+        .check_fresh = 0,
+    };
 
-    want.type = "access";
-    want.cookie_name = p->charon->access_cookie_name;
-    want.apply_rules = 1;
-    want.load_session = p->authz->require_session;
-    want.check_fresh = 0;
     token_check_run(w, p, req, &want, tc, NULL);
 }

@@ -17,6 +17,7 @@
 struct worker;
 struct policy;
 struct session;
+struct session_expect;
 
 #define TOKEN_CHECK_ID_MAX 256   /* longest sub/sid/styp, NUL included */
 
@@ -63,6 +64,11 @@ void token_check_run(struct worker *w, const struct policy *p,
                      const struct request *req,
                      const struct token_check_want *want,
                      struct token_check *tc, struct session *session_out);
+
+/* What a stored session of tc's user and session type must match to be
+ * used: session_id (NULL: any, for listing) and live at now. */
+void token_check_expect(const struct token_check *tc, const char *session_id,
+                        int64_t now, struct session_expect *out);
 
 /* "bearer", "cookie", "cookie_only", or NULL for no token. */
 const char *token_check_transport_name(int transport);
