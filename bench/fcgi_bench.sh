@@ -63,19 +63,9 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fcgi_bench.XXXXXX")
 pids=()
-cleanup() {
-    local pid i
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do
-        for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "fcgi_bench: PID $pid ignored SIGTERM; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-}
+BENCH=fcgi_bench
+. "$here/bench_lib.sh"
+cleanup() { bench_cleanup "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -103,30 +93,8 @@ start_null() {
 }
 
 start_charon() {
-    head -c 48 /dev/urandom >"$tmp/secret"
-    chmod 600 "$tmp/secret"
-    mkdir -m 700 "$tmp/keycache"
-    cat >"$tmp/charon.ini" <<EOF
-[charon]
-token_issuer = https://bench.test
-base_secret_file = $tmp/secret
-session_store = dummy
-key_cache_dir = $tmp/keycache
-EOF
-    export CHARON_PLUGIN_PATH="$BUILDDIR/plugins/token_jwt/.libs:$BUILDDIR/plugins/store_dummy/.libs"
-    "$CHARON" -c "$tmp/charon.ini" --listen "unix:$tmp/charon.sock" \
-        --threads "$THREADS" --foreground >>"$tmp/charon.log" 2>&1 &
-    pids+=($!)
-    pid_charon=$!
-    wait_ready charon "$tmp/charon.sock" "$pid_charon"
-    # charon-fcgi is a master and one worker: the worker does the work
-    # (its CPU is what counts), the master only watches it.
-    pid_charon=$(pgrep -P "$pid_charon" | head -1) || true
-    [[ -n $pid_charon ]] || die "charon-fcgi started no worker"
-    "$CHARONCTL" -c "$tmp/charon.ini" session create --user bench \
-        2>>"$tmp/charon.log" \
-        | "$PYTHON3" -c 'import json,sys;print(json.load(sys.stdin)["tokens"]["access_token"])' \
-        >"$tmp/token" || { cat "$tmp/charon.log" >&2; die "charonctl session create failed"; }
+    bench_stateless_charon "$THREADS"
+    wait_ready charon "$tmp/charon.sock" "$pid_charon_master"
 }
 
 # sanity NAME: 200 with the bearer token, 401 without.

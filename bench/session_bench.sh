@@ -86,22 +86,9 @@ command -v openssl >/dev/null || die "openssl (for the \$6\$ hash) not found"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/session_bench.XXXXXX")
 stores=$(mktemp -d "${STORE_DIR:-$tmp}/session_bench_stores.XXXXXX")
 pids=()
-# stop PID: SIGTERM, SIGKILL after 5 s (reported).
-stop() {
-    local i
-    kill -TERM "$1" 2>/dev/null || true
-    for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$1" 2>/dev/null; then
-        echo "session_bench: PID $1 ignored SIGTERM; killing it" >&2
-        kill -KILL "$1" 2>/dev/null || true
-    fi
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do stop "$pid"; done
-    rm -rf "$stores" "$tmp"
-}
+BENCH=session_bench
+. "$here/bench_lib.sh"
+cleanup() { bench_cleanup "$stores" "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -204,7 +191,7 @@ EOF
 restart_login() {
     local keep=() pid
     if [[ -n ${master_login:-} ]]; then
-        stop "$master_login"
+        bench_stop "$master_login"
         for pid in "${pids[@]}"; do
             [[ $pid = "$master_login" ]] || keep+=("$pid")
         done

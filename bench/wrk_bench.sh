@@ -93,22 +93,9 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wrk_bench.XXXXXX")
 chmod 711 "$tmp"                  # nginx workers may run as another user
 pids=()
-# stop PID: SIGTERM, SIGKILL after 5 s (reported).
-stop() {
-    local i
-    kill -TERM "$1" 2>/dev/null || true
-    for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$1" 2>/dev/null; then
-        echo "wrk_bench: PID $1 ignored SIGTERM; killing it" >&2
-        kill -KILL "$1" 2>/dev/null || true
-    fi
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do stop "$pid"; done
-    rm -rf "$tmp"
-}
+BENCH=wrk_bench
+. "$here/bench_lib.sh"
+cleanup() { bench_cleanup "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -131,26 +118,8 @@ pids+=($!)
 pid_null=$!
 wait_socket null "$pid_null"
 
-head -c 48 /dev/urandom >"$tmp/secret"
-chmod 600 "$tmp/secret"
-mkdir -m 700 "$tmp/keycache"
-cat >"$tmp/charon.ini" <<EOF
-[charon]
-token_issuer = https://bench.test
-base_secret_file = $tmp/secret
-session_store = dummy
-key_cache_dir = $tmp/keycache
-EOF
-export CHARON_PLUGIN_PATH="$BUILDDIR/plugins/token_jwt/.libs:$BUILDDIR/plugins/store_dummy/.libs"
-"$CHARON" -c "$tmp/charon.ini" --listen "unix:$tmp/charon.sock" \
-    --threads "$THREADS" --foreground >>"$tmp/charon.log" 2>&1 &
-pids+=($!)
-pid_charon=$!
-wait_socket charon "$pid_charon"
-"$CHARONCTL" -c "$tmp/charon.ini" session create --user bench \
-    2>>"$tmp/charon.log" \
-    | "$PYTHON3" -c 'import json,sys;print(json.load(sys.stdin)["tokens"]["access_token"])' \
-    >"$tmp/token" || { cat "$tmp/charon.log" >&2; die "charonctl session create failed"; }
+bench_stateless_charon "$THREADS"
+pid_charon=$pid_charon_master     # measured with its children (family)
 token=$(cat "$tmp/token")
 [[ $token =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] \
     || die "charonctl did not print a JWT: '$token'"
@@ -281,7 +250,7 @@ start_nginx() {
 }
 stop_nginx() {
     local keep=() pid
-    stop "$pid_nginx"
+    bench_stop "$pid_nginx"
     for pid in "${pids[@]}"; do
         [[ $pid = "$pid_nginx" ]] || keep+=("$pid")
     done
