@@ -305,15 +305,8 @@ store_contract_reopen(struct charon_err *err)
     return rc;
 }
 
-/* ------------------------------------------------------------------ */
-/* Helpers for the tests.                                              */
-
-#define SP store_contract_plugin()
-#define PERSIST ((SP->caps & CHARON_STORE_CAP_PERSIST) != 0)
-#define LIST ((SP->caps & CHARON_STORE_CAP_LIST) != 0)
-
-static struct charon_store_key
-key_of(const char *user, const char *type, const char *sid)
+struct charon_store_key
+store_contract_key(const char *user, const char *type, const char *sid)
 {
     struct charon_store_key k;
 
@@ -323,12 +316,19 @@ key_of(const char *user, const char *type, const char *sid)
     return k;
 }
 
+/* ------------------------------------------------------------------ */
+/* Helpers for the tests.                                              */
+
+#define SP store_contract_plugin()
+#define PERSIST ((SP->caps & CHARON_STORE_CAP_PERSIST) != 0)
+#define LIST ((SP->caps & CHARON_STORE_CAP_LIST) != 0)
+
 /* Upserts blob (a string, NUL excluded) expiring ttl seconds from now. */
 static int
 put(const char *user, const char *type, const char *sid, uint64_t expect,
     const char *blob, int64_t ttl)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -341,7 +341,7 @@ static int
 get(const char *user, const char *type, const char *sid,
     struct charon_buf *out, uint64_t *lock)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -352,7 +352,7 @@ get(const char *user, const char *type, const char *sid,
 static int
 del_one(const char *user, const char *type, const char *sid)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -362,7 +362,7 @@ del_one(const char *user, const char *type, const char *sid)
 static int
 del_all(const char *user, const char *type, const char *except)
 {
-    struct charon_store_key k = key_of(user, type, NULL);
+    struct charon_store_key k = store_contract_key(user, type, NULL);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -396,7 +396,7 @@ seen_each(void *ctx, const void *blob, size_t len, uint64_t lock_version)
 static int
 list(const char *user, const char *type, struct seen *s)
 {
-    struct charon_store_key k = key_of(user, type, NULL);
+    struct charon_store_key k = store_contract_key(user, type, NULL);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -730,7 +730,7 @@ test_health_is_ok(void)
 static void
 round_trip_bytes(const char *sid, const unsigned char *blob, size_t len)
 {
-    struct charon_store_key k = key_of("u-bin", "full", sid);
+    struct charon_store_key k = store_contract_key("u-bin", "full", sid);
     struct charon_buf b = CHARON_BUF_INIT;
     struct charon_err err;
     uint64_t lock = 0;

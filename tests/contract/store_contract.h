@@ -77,6 +77,12 @@ int store_contract_instance_new(const char *ini, struct config **cfg,
                                 void **instance, struct charon_err *err);
 void store_contract_instance_free(struct config *cfg, void *instance);
 
+/* The key of session sid of (user, type); sid NULL for get_all and
+ * delete_all. */
+struct charon_store_key store_contract_key(const char *user,
+                                           const char *type,
+                                           const char *sid);
+
 /* The fake clock (Unix seconds) every host->now() call returns. */
 void store_contract_set_now(int64_t now);
 int64_t store_contract_now(void);

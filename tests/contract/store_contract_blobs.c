@@ -51,17 +51,6 @@ blobs_list(void)
     return (store_contract_plugin()->caps & CHARON_STORE_CAP_LIST) != 0;
 }
 
-static struct charon_store_key
-blobs_key(const char *user, const char *type, const char *sid)
-{
-    struct charon_store_key k;
-
-    k.user_id = user;
-    k.type = type;
-    k.session_id = sid;
-    return k;
-}
-
 /* Appends to out the blob of a fresh session (lock_version 1) as the
  * core creates it, signed with key. */
 static int
@@ -113,7 +102,7 @@ static int
 blobs_put(const char *user, const char *type, const char *sid,
           const void *blob, size_t len)
 {
-    struct charon_store_key k = blobs_key(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -127,7 +116,7 @@ static int
 blobs_get(const char *user, const char *type, const char *sid,
           struct charon_buf *out, uint64_t *lock)
 {
-    struct charon_store_key k = blobs_key(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -167,7 +156,7 @@ static int
 blobs_write_raw(const char *user, const char *type, const char *sid,
                 const void *blob, size_t len)
 {
-    struct charon_store_key k = blobs_key(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     store_contract_raw_writer_fn write_raw = store_contract_raw_writer();
 
     if (write_raw == NULL) {
@@ -550,7 +539,7 @@ blobs_census_each(void *ctx, const void *blob, size_t len,
 static int
 blobs_census(const char *user, struct blobs_census *c)
 {
-    struct charon_store_key k = blobs_key(user, "full", NULL);
+    struct charon_store_key k = store_contract_key(user, "full", NULL);
     struct charon_err err;
 
     memset(c, 0, sizeof(*c));
@@ -612,7 +601,7 @@ void
 test_delete_one_and_delete_all_remove_corrupt_records(void)
 {
     const struct charon_store_plugin *sp = store_contract_plugin();
-    struct charon_store_key k = blobs_key("u-corrupt-del", "full", "bad0");
+    struct charon_store_key k = store_contract_key("u-corrupt-del", "full", "bad0");
     struct charon_buf b = CHARON_BUF_INIT;
     struct charon_err err;
     uint64_t lock = 0;

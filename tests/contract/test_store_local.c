@@ -182,17 +182,6 @@ open_local(void)
                                "path = @TESTDIR@/local\n");
 }
 
-static struct charon_store_key
-key_of(const char *user, const char *type, const char *sid)
-{
-    struct charon_store_key k;
-
-    k.user_id = user;
-    k.type = type;
-    k.session_id = sid;
-    return k;
-}
-
 /* Upserts len bytes of fill into inst (no thread state: store_local keeps
  * none), expiring ttl seconds from now. */
 static int
@@ -200,7 +189,7 @@ put_n(void *inst, const char *user, const char *sid, uint64_t expect,
       const unsigned char *blob, size_t len, int64_t ttl,
       struct charon_err *err)
 {
-    struct charon_store_key k = key_of(user, "full", sid);
+    struct charon_store_key k = store_contract_key(user, "full", sid);
 
     charon_err_clear(err);
     return SP->upsert(inst, NULL, &k, expect, blob, len,
@@ -220,7 +209,7 @@ put_s(void *inst, const char *user, const char *sid, uint64_t expect,
 static int
 get_lock(void *inst, const char *user, const char *sid, uint64_t *lock)
 {
-    struct charon_store_key k = key_of(user, "full", sid);
+    struct charon_store_key k = store_contract_key(user, "full", sid);
     struct charon_buf b = CHARON_BUF_INIT;
     struct charon_err err;
     int rc;
@@ -245,7 +234,7 @@ count_each(void *ctx, const void *blob, size_t len, uint64_t lock_version)
 static long
 count_sessions(void *inst, const char *user)
 {
-    struct charon_store_key k = key_of(user, "full", NULL);
+    struct charon_store_key k = store_contract_key(user, "full", NULL);
     struct charon_err err;
     size_t n = 0;
 
@@ -262,7 +251,7 @@ static void
 test_a_record_too_short_for_its_header_reads_as_absent(void)
 {
     void *inst = store_contract_instance();
-    struct charon_store_key k = key_of("u-short", "full", "s1");
+    struct charon_store_key k = store_contract_key("u-short", "full", "s1");
     struct charon_err err;
     uint64_t lock = 0;
 
@@ -457,7 +446,7 @@ static void
 test_a_full_map_is_eunavail_with_a_clear_message_and_still_reads(void)
 {
     struct config *cfg = NULL;
-    struct charon_store_key k = key_of("u-full", "full", "s0");
+    struct charon_store_key k = store_contract_key("u-full", "full", "s0");
     struct charon_buf b = CHARON_BUF_INIT;
     struct charon_err err;
     void *inst = NULL;

@@ -172,22 +172,11 @@ rinst_close(struct rinst *ri)
     memset(ri, 0, sizeof(*ri));
 }
 
-static struct charon_store_key
-key_of(const char *user, const char *type, const char *sid)
-{
-    struct charon_store_key k;
-
-    k.user_id = user;
-    k.type = type;
-    k.session_id = sid;
-    return k;
-}
-
 static int
 r_put(struct rinst *ri, const char *user, const char *type, const char *sid,
       uint64_t expect, const char *blob, int64_t ttl, struct charon_err *err)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
 
     charon_err_clear(err);
     return SP->upsert(ri->inst, ri->ts, &k, expect, blob, strlen(blob),
@@ -199,7 +188,7 @@ static int
 r_get(struct rinst *ri, const char *user, const char *type, const char *sid,
       struct charon_buf *out, uint64_t *lock, struct charon_err *err)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
 
     charon_err_clear(err);
     charon_buf_reset(out);
@@ -233,7 +222,7 @@ count_each(void *ctx, const void *blob, size_t len, uint64_t lock_version)
 static int
 r_count(struct rinst *ri, const char *user, const char *type)
 {
-    struct charon_store_key k = key_of(user, type, NULL);
+    struct charon_store_key k = store_contract_key(user, type, NULL);
     struct charon_err err;
     int n = 0;
 
@@ -247,7 +236,7 @@ static int
 r_del_all(struct rinst *ri, const char *user, const char *type,
           const char *except)
 {
-    struct charon_store_key k = key_of(user, type, NULL);
+    struct charon_store_key k = store_contract_key(user, type, NULL);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -258,7 +247,7 @@ static int
 r_del_one(struct rinst *ri, const char *user, const char *type,
           const char *sid)
 {
-    struct charon_store_key k = key_of(user, type, sid);
+    struct charon_store_key k = store_contract_key(user, type, sid);
     struct charon_err err;
 
     charon_err_clear(&err);
@@ -1048,7 +1037,7 @@ test_a_read_only_replica_serves_reads_and_writes_are_eunavail(void)
 static void
 test_a_server_hanging_up_mid_command_is_eunavail_without_sigpipe(void)
 {
-    struct charon_store_key k = key_of("u-pipe", "full", "s1");
+    struct charon_store_key k = store_contract_key("u-pipe", "full", "s1");
     struct sigaction sa;
     struct rinst ri;
     struct charon_err err;
