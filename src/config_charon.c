@@ -112,6 +112,14 @@ const struct charon_option config_charon_options[] = {
     { .name = "max_body_bytes", .type = CHARON_OPT_UINT,
       .offset = CS(max_body_bytes), .dflt = "65536", .min = 0,
       .max = 16777216, .help = "limit on a request body" },
+    { .name = "read_timeout", .type = CHARON_OPT_SECONDS,
+      .offset = CS(read_timeout), .dflt = "30", .min = 1, .max = 3600,
+      .help = "a web-server connection that sends nothing (or takes no "
+              "answer) for this long is closed" },
+    { .name = "queue_timeout", .type = CHARON_OPT_SECONDS,
+      .offset = CS(queue_timeout), .dflt = "1", .min = 0, .max = 3600,
+      .help = "once every thread of a worker has held its connection this "
+              "long, new connections are answered 503 (0: at once)" },
     { .name = "log", .type = CHARON_OPT_ENUM, .offset = CS(log),
       .dflt = "stderr", .choices = config_charon_log_dest,
       .help = "where log lines go: stderr or syslog" },

@@ -48,6 +48,8 @@ struct charon_section {
     unsigned long max_sessions_per_user; /* (p) 100; 0: no limit        */
     unsigned long max_header_bytes;  /* 16384: all FastCGI params together  */
     unsigned long max_body_bytes;    /* 65536                               */
+    long read_timeout;               /* 30: a silent connection is closed   */
+    long queue_timeout;              /* 1: all threads busy this long: 503  */
     int log;                         /* enum config_log_dest                */
     int log_level;                   /* index into err/warn/info/debug      */
 };

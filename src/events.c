@@ -25,6 +25,7 @@ struct events_counters {
     atomic_ulong sessions[EVENTS_SESSION_MAX];
     atomic_ulong valid;
     atomic_ulong invalid[EVENTS_REASON_MAX];
+    atomic_ulong refused;       /* connections answered 503: all busy */
 };
 
 static struct events_counters events_own;
@@ -167,7 +168,30 @@ events_metrics(struct charon_buf *out)
                                       memory_order_relaxed));
         rc = charon_buf_puts(out, line);
     }
+    if (rc == CHARON_OK)
+        rc = charon_buf_puts(out, "# HELP charon_connections_refused_total "
+                             "Connections answered 503 because every "
+                             "thread was busy.\n"
+                             "# TYPE charon_connections_refused_total "
+                             "counter\n");
+    if (rc == CHARON_OK) {
+        snprintf(line, sizeof(line), "charon_connections_refused_total %lu\n",
+                 events_refused_count());
+        rc = charon_buf_puts(out, line);
+    }
     return rc;
+}
+
+void
+events_connection_refused(void)
+{
+    atomic_fetch_add_explicit(&events_c->refused, 1, memory_order_relaxed);
+}
+
+unsigned long
+events_refused_count(void)
+{
+    return atomic_load_explicit(&events_c->refused, memory_order_relaxed);
 }
 
 unsigned long

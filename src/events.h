@@ -56,12 +56,16 @@ void events_token(const char *token_type, int session_loaded,
                   const char *session_id, const char *session_type,
                   const char *error);
 
+/* A connection answered 503 because every thread was busy (fcgi_shed). */
+void events_connection_refused(void);
+
 /* The counters in Prometheus text format, appended to out. */
 int events_metrics(struct charon_buf *out);
 
 /* One counter, for tests. */
 unsigned long events_session_count(enum events_session ev);
 unsigned long events_token_count(int valid, enum events_reason reason);
+unsigned long events_refused_count(void);
 
 /* The reason label of one of Charon's auth-error messages. */
 enum events_reason events_reason_of(const char *error);

@@ -20,6 +20,9 @@
 #include <fcgiapp.h>
 
 #include "clock.h"
+#include "config_charon.h"
+#include "fcgi_accept.h"
+#include "fcgi_shed.h"
 #include "log.h"
 #include "request.h"
 #include "router.h"
@@ -44,6 +47,8 @@ struct fcgi_loop {
     int listen_fd;
     int wake_fd;               /* eventfd: readable once stopping       */
     atomic_int stopping;
+    struct fcgi_accept_opts accept;
+    struct fcgi_shed shed;     /* 503 when every thread stays busy      */
     struct fcgi_thread *threads;
     unsigned nthreads;
     /* Start-up: every thread reports whether its worker_init worked. */
@@ -121,19 +126,35 @@ fcgi_loop_epoll(const struct fcgi_loop *loop)
 }
 
 /*
- * Waits until the listening socket has a connection or the loop stops.
- * The socket is non-blocking, so a connection another thread took first
- * only makes FCGX_Accept_r return -EAGAIN, and we come back here.
+ * Waits until the listening socket has a connection or the loop stops,
+ * and takes the connection: its fd, or -1 when it is time to stop.  The
+ * socket is non-blocking, so a connection another thread took first
+ * only sends us back to waiting.
  */
 static int
-fcgi_loop_wait(struct fcgi_loop *loop, int epfd)
+fcgi_loop_wait(struct fcgi_loop *loop, int epfd, unsigned *errors)
 {
     struct epoll_event ev[2];
+    int fd;
 
-    while (epoll_wait(epfd, ev, 2, -1) < 0)
-        if (errno != EINTR)
+    for (;;) {
+        while (epoll_wait(epfd, ev, 2, -1) < 0)
+            if (errno != EINTR)
+                return -1;
+        if (atomic_load(&loop->stopping))
             return -1;
-    return atomic_load(&loop->stopping) ? -1 : 0;
+        fd = fcgi_accept(loop->listen_fd, &loop->accept);
+        if (fd >= 0)
+            return fd;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+            errno == ECONNABORTED)
+            continue;
+        /* EMFILE and friends: say so now and then, and go on. */
+        if ((*errors)++ % 1000 == 0)
+            log_msg(CHARON_LOG_WARN, "accepting a connection: %s",
+                    strerror(errno));
+        usleep(10000);
+    }
 }
 
 static void *
@@ -145,14 +166,17 @@ fcgi_loop_thread(void *arg)
     struct worker w;
     FCGX_Request fr;
     unsigned errors = 0;
-    int rc, epfd;
+    int rc, epfd, fd;
 
     if (worker_init(&w, loop->snap, &err) != CHARON_OK) {
         log_msg(CHARON_LOG_ERR, "worker thread: %s", err.msg);
         fcgi_loop_report_start(loop, 1);
         return NULL;
     }
-    if (FCGX_InitRequest(&fr, loop->listen_fd, 0) != 0) {
+    /* No listening socket for libfcgi: we accept (fcgi_loop_wait), and
+     * when a connection ends before a request libfcgi's own accept must
+     * fail at once instead of taking a connection we cannot count. */
+    if (FCGX_InitRequest(&fr, -1, 0) != 0) {
         log_msg(CHARON_LOG_ERR, "FCGX_InitRequest failed");
         worker_fini(&w);
         fcgi_loop_report_start(loop, 1);
@@ -168,20 +192,31 @@ fcgi_loop_thread(void *arg)
     }
     fcgi_loop_report_start(loop, 0);
     for (;;) {
-        /* No kept connection: wait for a new one (or the stop). */
-        if (fr.ipcFd < 0 && fcgi_loop_wait(loop, epfd) < 0)
-            break;
+        /* No kept connection: wait for a new one (or the stop), and hand
+         * it to libfcgi as if it were kept, so that FCGX_Accept_r reads
+         * its request instead of accepting. */
+        if (fr.ipcFd < 0) {
+            fd = fcgi_loop_wait(loop, epfd, &errors);
+            if (fd < 0)
+                break;
+            fcgi_shed_hold(&loop->shed);
+            fr.ipcFd = fd;
+            fr.keepConnection = 1;
+        }
+        /* Detached while a request is awaited: when the connection ends
+         * or times out instead, libfcgi closes it outright; attached it
+         * would first wait up to 2 s for the peer's close, holding the
+         * thread.  A request served ends with libfcgi's graceful close. */
+        FCGX_Detach(&fr);
         rc = FCGX_Accept_r(&fr);
+        if (rc == 0)
+            FCGX_Attach(&fr);
         if (rc < 0) {
+            /* The connection ended (closed, timed out, or broken) before
+             * a whole request; libfcgi closed it. */
+            fcgi_shed_release(&loop->shed);
             if (atomic_load(&loop->stopping))
                 break;
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-                continue;
-            /* EMFILE and friends: say so now and then, and go on. */
-            if (errors++ % 1000 == 0)
-                log_msg(CHARON_LOG_WARN, "accepting a connection: %s",
-                        strerror(-rc));
-            usleep(10000);
             continue;
         }
         atomic_store(&t->busy, 1);
@@ -190,6 +225,8 @@ fcgi_loop_thread(void *arg)
         /* ipcFd is still open only when the web server keeps it. */
         atomic_store(&t->kept_fd, fr.ipcFd);
         atomic_store(&t->busy, 0);
+        if (fr.ipcFd < 0)
+            fcgi_shed_release(&loop->shed);
         /* Paired with fcgi_loop_stop: it sets stopping, then looks at
          * busy; we clear busy, then look at stopping.  One of us sees the
          * other, so a kept connection never outlives the shutdown. */
@@ -299,6 +336,8 @@ fcgi_loop_run(const struct snapshot *snap, int listen_fd, unsigned threads,
     loop.snap = snap;
     loop.listen_fd = listen_fd;
     loop.nthreads = threads;
+    loop.accept.timeout_s = snap->cfg->charon.read_timeout;
+    loop.accept.web_server_addrs = getenv("FCGI_WEB_SERVER_ADDRS");
     atomic_init(&loop.stopping, 0);
     pthread_mutex_init(&loop.start_lock, NULL);
     pthread_cond_init(&loop.start_cond, NULL);
@@ -314,6 +353,11 @@ fcgi_loop_run(const struct snapshot *snap, int listen_fd, unsigned threads,
                             threads);
         goto out;
     }
+    rc = fcgi_shed_start(&loop.shed, listen_fd, loop.wake_fd, &loop.stopping,
+                         &loop.accept, threads,
+                         snap->cfg->charon.queue_timeout, err);
+    if (rc != CHARON_OK)
+        goto out;
     rc = fcgi_loop_start(&loop, err);
     if (rc == CHARON_OK) {
         log_msg(CHARON_LOG_INFO, "serving with %u threads", threads);
@@ -329,6 +373,7 @@ fcgi_loop_run(const struct snapshot *snap, int listen_fd, unsigned threads,
                 "progress, then exiting", sig);
     }
     fcgi_loop_stop(&loop);
+    fcgi_shed_join(&loop.shed);
 out:
     free(loop.threads);
     if (loop.wake_fd >= 0)

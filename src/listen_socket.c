@@ -9,20 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 1024
-
-void
-listen_socket_set_timeout(int fd, int seconds)
-{
-    struct timeval tv = { seconds, 0 };
-
-    /* Inherited by accepted sockets on Linux. */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
 
 int
 listen_socket_is_listening(int fd)
@@ -168,19 +158,13 @@ int
 listen_socket_open(const char *spec, const char *group, int *fd,
                    struct charon_err *err)
 {
-    int rc;
-
     if (strncmp(spec, "unix:", 5) == 0)
-        rc = listen_socket_unix(spec + 5, group, fd, err);
-    else if (strncmp(spec, "tcp:", 4) == 0)
-        rc = listen_socket_tcp(spec + 4, fd, err);
-    else
-        return charon_err_set(err, CHARON_ECONFIG,
-                              "--listen takes unix:/path.sock or "
-                              "tcp:HOST:PORT, not \"%s\"", spec);
-    if (rc == CHARON_OK)
-        listen_socket_set_timeout(*fd, LISTEN_SOCKET_RCV_TIMEOUT_S);
-    return rc;
+        return listen_socket_unix(spec + 5, group, fd, err);
+    if (strncmp(spec, "tcp:", 4) == 0)
+        return listen_socket_tcp(spec + 4, fd, err);
+    return charon_err_set(err, CHARON_ECONFIG,
+                          "--listen takes unix:/path.sock or "
+                          "tcp:HOST:PORT, not \"%s\"", spec);
 }
 
 void

@@ -13,8 +13,8 @@
 /* Parses "unix:/path.sock" or "tcp:HOST:PORT" ("tcp:[::1]:9000" for v6),
  * opens, binds and listens.  A unix socket is created mode 0660, group
  * set to group when not NULL; a stale socket file (nobody listening) is
- * replaced, a live one is an error.  Sets SO_RCVTIMEO so that a silent
- * client cannot hold a worker thread forever.  Returns the fd. */
+ * replaced, a live one is an error.  Returns the fd (each accepted
+ * connection gets its timeouts in fcgi_accept). */
 int listen_socket_open(const char *spec, const char *group, int *fd,
                        struct charon_err *err);
 
@@ -24,10 +24,5 @@ void listen_socket_unlink(const char *spec);
 /* Is fd a listening socket (SO_ACCEPTCONN)?  The test for "spawned by a
  * web server / spawn-fcgi / systemd with the socket on fd 0". */
 int listen_socket_is_listening(int fd);
-
-/* Applies the receive timeout to an inherited listening socket too. */
-void listen_socket_set_timeout(int fd, int seconds);
-
-#define LISTEN_SOCKET_RCV_TIMEOUT_S 30
 
 #endif /* CHARON_LISTEN_SOCKET_H */

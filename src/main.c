@@ -140,7 +140,6 @@ main_serve(const struct main_opts *o)
         }
         log_msg(CHARON_LOG_INFO, "listening on %s", o->listen);
     } else {
-        listen_socket_set_timeout(0, LISTEN_SOCKET_RCV_TIMEOUT_S);
         log_msg(CHARON_LOG_INFO, "serving the socket on fd 0");
     }
     po.config = o->config;

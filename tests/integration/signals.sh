@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 make_secret
-base_config > "$T/charon.ini"
+{ base_config; echo "read_timeout = 2"; } > "$T/charon.ini"
 SOCK=$T/s.sock
 "$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
 DPID=$!; PIDS="$PIDS $DPID"
@@ -14,10 +14,11 @@ wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
 health() { "$FCGI_REQ" --status-only --timeout-ms 5000 -p DOCUMENT_URI=/auth/health "$1"; }
 
 expect_eq "serves at start" "$(health "unix:$SOCK")" "200"
-sleep 33     # longer than the 30 s receive timeout of accepted sockets
-expect_eq "still serves after 33 s idle" "$(health "unix:$SOCK")" "200"
+sleep 3      # longer than read_timeout, the receive timeout of connections
+expect_eq "still serves after 3 s idle (read_timeout 2)" "$(health "unix:$SOCK")" "200"
 WPID=$(pgrep -P "$DPID" | head -1)
-expect_eq "the worker's threads are all alive" "$(ls /proc/$WPID/task | wc -l)" "3"
+# main + 2 worker threads + the shed thread (src/fcgi_shed.c)
+expect_eq "the worker's threads are all alive" "$(ls /proc/$WPID/task | wc -l)" "4"
 kill -USR1 "$DPID"; kill -USR1 "$WPID"; sleep 0.3
 r=""
 for i in 1 2 3 4; do r="$r$(health "unix:$SOCK") "; done

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# connections.sh - what a worker does with connections it cannot serve:
+# read_timeout closes silent and idle kept ones, queue_timeout answers
+# 503 once every thread is stuck (and never during a mere burst),
+# FCGI_WEB_SERVER_ADDRS keeps other TCP peers out.  connections.py holds
+# the connections; the daemon must stay up and stop cleanly.
+. "$(dirname "$0")/lib.sh"
+
+make_secret
+# start_daemon NAME LISTEN EXTRA_INI [ENV...]: daemon on 2 threads
+start_daemon() {
+    local name=$1 listen=$2 extra=$3
+    shift 3
+    { base_config; printf '%b\n' "$extra"; printf '\n[endpoints]\nmetrics = true\n'; } \
+        > "$T/$name.ini"
+    env "$@" "$DAEMON" -c "$T/$name.ini" --listen "$listen" --threads 2 \
+        2> "$T/$name.log" &
+    DPID=$!; PIDS="$PIDS $DPID"
+}
+# stop_daemon NAME: SIGTERM, exit 0, no sanitizer report
+stop_daemon() {
+    kill -TERM "$DPID" 2>/dev/null
+    if wait_for_exit "$DPID" 20; then
+        PIDS=$(printf '%s\n' $PIDS | grep -vx "$DPID" | tr '\n' ' ')
+        expect_eq "$1: the daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0"
+    else
+        not_ok "$1: the daemon exits on SIGTERM"
+    fi
+    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/$1.log"; then
+        not_ok "$1: no sanitizer report" "$(grep -E -A20 'Sanitizer|runtime error:' "$T/$1.log" | head -40)"
+    else
+        ok "$1: no sanitizer report"
+    fi
+}
+# py MODE ADDR [ARGS...]
+py() {
+    CHARON_TEST_SRCDIR=$SRC PYTHONPATH=$SRC/tests/integration \
+        "$PY" "$SRC/tests/integration/connections.py" "$@"
+    local rc=$?
+    [ "$rc" -eq 0 ] && ok "connections.py $1 passed" \
+        || not_ok "connections.py $1 failed (exit $rc)"
+}
+
+RT=3
+start_daemon stuck "unix:$T/stuck.sock" "read_timeout = $RT\nqueue_timeout = 1"
+wait_for_socket "$T/stuck.sock" || { cat "$T/stuck.log"; exit 1; }
+py stuck "unix:$T/stuck.sock" "$RT"
+expect_contains "the log says when it starts answering 503" "$(cat "$T/stuck.log")" \
+    "all 2 threads have held their connections for 1000 ms: answering new connections 503"
+expect_contains "... and when it stops" "$(cat "$T/stuck.log")" \
+    "a thread is free again: no longer answering 503"
+stop_daemon stuck
+
+start_daemon at_once "unix:$T/now.sock" "queue_timeout = 0"
+wait_for_socket "$T/now.sock" || { cat "$T/at_once.log"; exit 1; }
+py at_once "unix:$T/now.sock"
+stop_daemon at_once
+
+PORT=$(free_port)
+start_daemon peer_refused "tcp:127.0.0.1:$PORT" "" FCGI_WEB_SERVER_ADDRS=127.0.0.2
+sleep 0.5
+py peer_refused "tcp:127.0.0.1:$PORT"
+stop_daemon peer_refused
+PORT=$(free_port)
+start_daemon peer_allowed "tcp:127.0.0.1:$PORT" "" "FCGI_WEB_SERVER_ADDRS=127.0.0.2, 127.0.0.1"
+sleep 0.5
+py peer_allowed "tcp:127.0.0.1:$PORT"
+stop_daemon peer_allowed
+finish
