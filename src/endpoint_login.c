@@ -186,16 +186,23 @@ login_password(struct worker *w, struct login *l)
 }
 
 /* The X-Charon-Issuer-Key header, if sent: 1 good, 0 absent, -1 wrong
- * (401 sent). */
+ * (401 sent) or not checked for want of memory (503 sent). */
 static int
 login_issuer_key(struct worker *w, const struct request *req)
 {
     const char *key = endpoint_header(req, "X-Charon-Issuer-Key");
+    int ok;
 
     if (key == NULL)
         return 0;
-    if (snapshot_issuer_key_ok(w->snap, key, strlen(key)))
+    ok = snapshot_issuer_key_ok(w->snap, key, strlen(key));
+    if (ok == 1)
         return 1;
+    if (ok < 0) {
+        http_reply_json_error(&w->reply, 503, "service_unavailable",
+                              "out of memory");
+        return -1;
+    }
     log_msg(CHARON_LOG_WARN, "login with a wrong or unconfigured issuer key");
     http_reply_json_error(&w->reply, 401, "invalid_issuer_key",
                           "the issuer key is not valid");
@@ -214,6 +221,9 @@ login_parse(struct worker *w, struct request *req, struct login *l)
         if (rc == CHARON_ETOOBIG)
             http_reply_json_error(&w->reply, 413, "payload_too_large",
                                   "request body too large");
+        else if (rc == CHARON_ENOMEM)
+            http_reply_json_error(&w->reply, 503, "service_unavailable",
+                                  "out of memory");
         else
             login_bad(w, "the request body could not be read");
         return 0;

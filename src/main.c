@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cgi_mode.h"
 #include "fcgi_loop.h"
 #include "listen_socket.h"
@@ -154,6 +156,15 @@ main_serve(const struct main_opts *o)
     return status;
 }
 
+/* A CGI answer when the daemon cannot even start. */
+static void
+main_cgi_error(const char *status, const char *code, const char *message)
+{
+    printf("Status: %s\r\nContent-Type: application/json\r\n"
+           "Cache-Control: no-store\r\n\r\n"
+           "{\"error\":\"%s\",\"message\":\"%s\"}", status, code, message);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -186,6 +197,18 @@ main(int argc, char **argv)
     }
     /* Until the config says otherwise; a CGI request logs only trouble. */
     log_init("charon-fcgi", 0, fastcgi ? CHARON_LOG_INFO : CHARON_LOG_WARN);
+    /* OpenSSL 3.0 builds its default library context on first use, and
+     * when an allocation fails there it carries on with a half-built one
+     * and crashes in a later call (the failmalloc sweep of
+     * failure_injection.sh found it).  Build it now, where a failure is
+     * still an orderly exit. */
+    if (OSSL_LIB_CTX_get0_global_default() == NULL) {
+        fprintf(stderr, "charon-fcgi: out of memory setting up OpenSSL\n");
+        if (!fastcgi)
+            main_cgi_error("503 Service Unavailable", "service_unavailable",
+                           "out of memory");
+        return 1;
+    }
     if (snapshot_load(o.config, &snap, &errs) != CHARON_OK) {
         config_errors_sort(&errs);
         for (i = 0; i < errs.n; i++)
@@ -194,10 +217,8 @@ main(int argc, char **argv)
             fprintf(stderr, "%s: cannot load the configuration\n", o.config);
         config_errors_free(&errs);
         if (!fastcgi)
-            fputs("Status: 500 Internal Server Error\r\n"
-                  "Content-Type: application/json\r\n\r\n"
-                  "{\"error\":\"server_error\","
-                  "\"message\":\"configuration error\"}", stdout);
+            main_cgi_error("500 Internal Server Error", "server_error",
+                           "configuration error");
         return EXIT_CONFIG;
     }
     log_init("charon-fcgi", snap->cfg->charon.log == CONFIG_LOG_SYSLOG,

@@ -98,7 +98,8 @@ snapshot_cred(const struct snapshot *s)
     return (const struct charon_cred_plugin *)s->cred.handle.hdr;
 }
 
-/* Whether key (len bytes) is the issuer key, in constant time. */
+/* Whether key (len bytes) is the issuer key, in constant time: 1 yes,
+ * 0 no (or none configured), CHARON_ENOMEM if it could not be hashed. */
 int snapshot_issuer_key_ok(const struct snapshot *s, const char *key,
                            size_t len);
 
