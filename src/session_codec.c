@@ -143,8 +143,11 @@ session_codec_check_mac(const void *blob, size_t len, const unsigned char *key,
         return -1;
     }
     *data_len = len - (size_t)(*data - p);
-    if (session_codec_mac(key, key_len, *data, *data_len, mac) < 0 ||
-        CRYPTO_memcmp(mac, sig, SESSION_MAC_LEN) != 0)
+    /* The MAC fails only for want of memory: that is no verdict on the
+     * blob, and must not make a live session look forged (absent). */
+    if (session_codec_mac(key, key_len, *data, *data_len, mac) < 0)
+        return -2;
+    if (CRYPTO_memcmp(mac, sig, SESSION_MAC_LEN) != 0)
         return -1;
     return 0;
 }
@@ -232,9 +235,15 @@ session_codec_decode(const void *blob, size_t len,
     int rc = CHARON_ENOTFOUND;
 
     memset(&s, 0, sizeof(s));
-    if (session_codec_check_mac(blob, len, key, SESSION_KEY_LEN, &data,
-                                &data_len) < 0)
+    switch (session_codec_check_mac(blob, len, key, SESSION_KEY_LEN, &data,
+                                    &data_len)) {
+    case 0:
+        break;
+    case -2:
+        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    default:
         return charon_err_set(err, CHARON_ENOTFOUND, "invalid signature");
+    }
     if (json_claims_parse(data, data_len, &c) < 0) {
         charon_err_set(err, rc, "malformed");
         goto out;

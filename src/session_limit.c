@@ -32,6 +32,7 @@ session_limit_each(void *ctx, const void *blob, size_t len, uint64_t lock)
     struct session_expect want;
     struct charon_err err;
     struct session s;
+    int rc;
 
     (void)lock;
     want.user_id = walk->fresh->user_id;
@@ -39,10 +40,14 @@ session_limit_each(void *ctx, const void *blob, size_t len, uint64_t lock)
     want.type = walk->fresh->type;
     want.session_id = NULL;
     want.now = walk->now;
-    /* A blob that does not decode is not a session: not counted. */
-    if (session_codec_decode(blob, len, walk->w->snap->session_key, &want,
-                             &s, &err) != CHARON_OK)
+    /* A blob that does not decode is not a session: not counted (but
+     * out of memory is no verdict on it). */
+    rc = session_codec_decode(blob, len, walk->w->snap->session_key, &want,
+                              &s, &err);
+    if (rc == CHARON_ENOTFOUND)
         return 0;
+    if (rc != CHARON_OK)
+        return rc;
     if (walk->n == walk->cap) {
         walk->cap = walk->cap ? walk->cap * 2 : 16;
         grown = realloc(walk->v, walk->cap * sizeof(*walk->v));

@@ -10,6 +10,7 @@
 #include "events.h"
 #include "freshness.h"
 #include "ids.h"
+#include "json_print.h"
 #include "session_limit.h"
 #include "snapshot.h"
 #include "worker.h"
@@ -26,21 +27,21 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
                     struct charon_err *err)
 {
     const struct charon_token_plugin *tp = snapshot_token(w->snap);
-    /* Plain and without "\/": the bytes Charon would sign. */
-    const char *json = json_object_to_json_string_ext(
-        claims, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct charon_buf json = CHARON_BUF_INIT;
     int rc;
 
-    if (json == NULL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    /* Compact and without "\/": the bytes Charon would sign. */
+    rc = json_print(claims, &json);
+    if (rc != CHARON_OK) {
+        charon_buf_free(&json);
+        return charon_err_set(err, rc, rc == CHARON_ENOMEM
+                                           ? "out of memory"
+                                           : "a claim cannot be printed");
+    }
     charon_buf_reset(&w->out);
-    rc = tp->sign(w->snap->token.instance, w->token_ts, json, strlen(json),
-                  &w->out, err);
-    /* The claims are ours: a payload the plugin refuses can only be one
-     * json-c cut short when an allocation failed while printing it. */
-    if (rc == CHARON_EINVAL)
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory while "
-                              "printing the claims");
+    rc = tp->sign(w->snap->token.instance, w->token_ts,
+                  (const char *)json.data, json.len, &w->out, err);
+    charon_buf_free(&json);
     if (rc != CHARON_OK)
         return rc;
     *out = strndup((const char *)w->out.data, w->out.len);
