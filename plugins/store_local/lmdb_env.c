@@ -8,19 +8,70 @@
  * processes may open the same directory at once: LMDB's lock.mdb
  * serialises writers and tracks readers; mdb_reader_check() at open clears
  * reader slots left behind by dead processes.
+ *
+ * A full disk: LMDB (without MDB_WRITEMAP) writes a commit's pages with
+ * pwrite(), so a full file system fails the commit with ENOSPC, or EIO
+ * for a short write, and the transaction is simply not there; both read
+ * as "no space left on device" and CHARON_EUNAVAIL (503), and the next
+ * write after space is freed succeeds.  lock.mdb is different: LMDB
+ * creates it sparse and writes its reader slots through a shared
+ * mapping, so touching a page the file system cannot back raises
+ * SIGBUS.  Opening therefore reserves the whole file on disk first.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "store_local.h"
+
+/* Below this many bytes free for unprivileged users, a short write (EIO
+ * from LMDB) is taken for a full file system rather than a bad disk. */
+#define STORE_LOCAL_LOW_SPACE ((unsigned long long)1 << 20)
+
+/* True if the file system holding the store has less than
+ * STORE_LOCAL_LOW_SPACE bytes free. */
+static int
+store_local_disk_low(const struct store_local *s)
+{
+    struct statvfs vfs;
+
+    if (s->path == NULL || statvfs(s->path, &vfs) != 0)
+        return 0;
+    return (unsigned long long)vfs.f_bavail * vfs.f_frsize <
+           STORE_LOCAL_LOW_SPACE;
+}
+
+/* The error of a write that found no room on the file system. */
+static int
+store_local_full_err(const struct store_local *s, const char *op,
+                     const char *why, struct charon_err *err)
+{
+    return charon_err_set(err, CHARON_EUNAVAIL, "%s: %s in %s; free some "
+                          "space there (stored sessions still read; writes "
+                          "resume by themselves)", op, why, s->path);
+}
 
 int
 store_local_mdb_err(const struct store_local *s, int mdb_rc, const char *op,
                     struct charon_err *err)
 {
     switch (mdb_rc) {
+    case ENOSPC:
+        return store_local_full_err(s, op, "no space left on device", err);
+    case EDQUOT:
+        return store_local_full_err(s, op, "disk quota exceeded", err);
+    case EIO:
+        /* LMDB turns a short write into EIO ("filesystem full?"). */
+        if (store_local_disk_low(s))
+            return store_local_full_err(s, op, "short write, no space left "
+                                        "on device", err);
+        errno = EIO;
+        return charon_err_set(err, CHARON_EIO, "%s: %m in %s", op, s->path);
     case MDB_MAP_FULL:
         return charon_err_set(err, CHARON_EUNAVAIL,
                               "the session file is full (map_size_mb = %lu); "
@@ -44,7 +95,7 @@ store_local_mdb_err(const struct store_local *s, int mdb_rc, const char *op,
     /* A system errno: %m formats it thread-safely (mdb_strerror would
      * call strerror). */
     errno = mdb_rc;
-    return charon_err_set(err, CHARON_EIO, "%s: %m", op);
+    return charon_err_set(err, CHARON_EIO, "%s: %m in %s", op, s->path);
 }
 
 /* Makes path a directory (mode 0700 if created); ECONFIG if it is not. */
@@ -65,6 +116,56 @@ store_local_mkdir(const char *path, struct charon_err *err)
         return charon_err_set(err, CHARON_ECONFIG,
                               "%s is not a directory; [store_local] path "
                               "names the directory that holds data.mdb", path);
+    return CHARON_OK;
+}
+
+/*
+ * Reserves disk blocks for every byte of dir/lock.mdb, creating it if it
+ * is missing, and for its first page if it is empty: LMDB maps the file
+ * shared and writes its header and reader slots through the mapping,
+ * which raises SIGBUS where a sparse page meets a full file system.
+ * It only allocates: it never rewrites the file and grows only an empty
+ * one (to a page, which LMDB then sizes), so it is safe while other
+ * processes use the store.  Called before opening (for a new file,
+ * LMDB's header; for an old one, its holes) and after (for the size
+ * LMDB gave a new file).
+ *
+ * The descriptor stays open in s->lock_fd until store_local_env_close(),
+ * after mdb_env_close(): closing any descriptor of lock.mdb drops every
+ * fcntl() lock this process holds on it, LMDB's included, and another
+ * process would then take the store for unused and reset its lock table.
+ */
+static int
+store_local_lock_reserve(struct store_local *s, const char *dir,
+                         struct charon_err *err)
+{
+    char path[4096];
+    struct stat st;
+    int rc;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/lock.mdb", dir) >=
+        sizeof(path))
+        return charon_err_set(err, CHARON_ECONFIG, "path %s is too long",
+                              dir);
+    if (s->lock_fd < 0) {
+        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0)
+            return charon_err_set(err, CHARON_EUNAVAIL, "open %s: %m", path);
+    }
+    if (fstat(s->lock_fd, &st) < 0)
+        return charon_err_set(err, CHARON_EUNAVAIL, "stat %s: %m", path);
+    rc = posix_fallocate(s->lock_fd, 0, st.st_size > 0
+                         ? st.st_size : sysconf(_SC_PAGESIZE));
+    if (rc == ENOSPC || rc == EDQUOT)
+        return charon_err_set(err, CHARON_EUNAVAIL, "reserve the reader "
+                              "table %s: %s; free some space there", path,
+                              rc == ENOSPC ? "no space left on device"
+                                           : "disk quota exceeded");
+    if (rc != 0) {
+        errno = rc;
+        return charon_err_set(err, CHARON_EUNAVAIL, "reserve the reader "
+                              "table %s: %m", path);
+    }
     return CHARON_OK;
 }
 
@@ -132,6 +233,9 @@ store_local_env_open(struct store_local *s, const struct store_local_config *c,
     rc = mdb_env_set_mapsize(s->env, (size_t)c->map_size_mb << 20);
     if (rc != 0)
         goto out;
+    rc = store_local_lock_reserve(s, c->path, err);
+    if (rc != CHARON_OK)
+        return rc;
     flags = MDB_NOTLS;
     if (c->sync == STORE_LOCAL_SYNC_DATA)
         flags |= MDB_NOMETASYNC;
@@ -151,6 +255,9 @@ store_local_env_open(struct store_local *s, const struct store_local_config *c,
         }
         return rc;
     }
+    rc = store_local_lock_reserve(s, c->path, err);
+    if (rc != CHARON_OK)
+        return rc;
     op = "mdb_reader_check";
     rc = mdb_reader_check(s->env, &dead);
     if (rc != 0)
@@ -170,5 +277,10 @@ store_local_env_close(struct store_local *s)
     if (s->env != NULL) {
         mdb_env_close(s->env);
         s->env = NULL;
+    }
+    /* Only now: see store_local_lock_reserve(). */
+    if (s->lock_fd >= 0) {
+        close(s->lock_fd);
+        s->lock_fd = -1;
     }
 }

@@ -11,12 +11,14 @@
  * returned and counts as absent for upsert.  Expired sessions are pruned
  * (removed from both databases) inside the write transaction that brings
  * the shared write counter to a multiple of prune_every (0: never on the
- * counter), and whenever a write finds the map full, before it is
- * retried once.
+ * counter), and whenever a write (insert, update or delete) finds the
+ * map full, before it is retried (twice at most: store_local_write).
  *
  * Threading: the instance is read-only after create(); every operation
  * may be called from any thread, concurrently; no thread state.
  */
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,8 @@ store_local_create(const struct charon_host *host, const void *config,
     if (s == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     s->host = host;
+    s->path = c->path;
+    s->lock_fd = -1;
     s->map_size_mb = c->map_size_mb;
     s->prune_every = c->prune_every;
     rc = store_local_env_open(s, c, err);
@@ -84,10 +88,17 @@ store_local_destroy(void *instance)
     free(s);
 }
 
-/* Decodes a sessions value.  One too short to hold its header (written
- * by something else than this plugin) reads as long expired: never
- * returned, overwritten by an insert, removed by a delete. */
-static void
+/*
+ * Decodes a sessions value into its lock_version and expiry.  Returns
+ * false for a record this plugin cannot have written, which reads as
+ * absent (never returned, overwritten by an insert, removed by a delete,
+ * a warning each time): one too short for its header (*expires_at is then
+ * INT64_MIN), or one whose lock_version is 0.  The plugin stores
+ * expect + 1, never 0, and a live session of lock_version 0 would also
+ * pass for the room an insert (expect 0) asks for; its expiry is still
+ * given, so that a delete removes its index entry.
+ */
+static bool
 store_local_decode(const struct store_local *s, const MDB_val *v,
                    uint64_t *lock, int64_t *expires_at)
 {
@@ -98,10 +109,16 @@ store_local_decode(const struct store_local *s, const MDB_val *v,
                      "record (%zu bytes)", v->mv_size);
         *lock = 0;
         *expires_at = INT64_MIN;
-        return;
+        return false;
     }
     *lock = store_local_get64(p);
     *expires_at = (int64_t)store_local_get64(p + 8);
+    if (*lock == 0) {
+        s->host->log(s->host, CHARON_LOG_WARN, "ignored a corrupt session "
+                     "record (lock_version 0)");
+        return false;
+    }
+    return true;
 }
 
 static int
@@ -139,8 +156,8 @@ store_local_get(void *instance, void *ts, const struct charon_store_key *key,
         rc = store_local_mdb_err(s, rc, "read session", err);
         goto out;
     }
-    store_local_decode(s, &v, &lock, &exp);
-    if (exp < s->host->now(s->host)) {
+    if (!store_local_decode(s, &v, &lock, &exp) ||
+        exp < s->host->now(s->host)) {
         rc = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
         goto out;
     }
@@ -196,8 +213,7 @@ store_local_get_all(void *instance, void *ts,
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < plen || memcmp(k.mv_data, pb, plen) != 0)
             break;                      /* past (type, user_id) */
-        store_local_decode(s, &v, &lock, &exp);
-        if (exp < now)
+        if (!store_local_decode(s, &v, &lock, &exp) || exp < now)
             continue;
         rc = each(ctx, (const unsigned char *)v.mv_data + STORE_LOCAL_HDR,
                   v.mv_size - STORE_LOCAL_HDR, lock);
@@ -226,41 +242,55 @@ typedef int (*store_local_txn_fn)(struct store_local *s, MDB_txn *txn,
                                   void *ctx, int64_t now,
                                   struct charon_err *err);
 
-/*
- * Runs fn in a write transaction of its own, counts the write (which
- * prunes now and then) and commits.  Returns a charon code; an LMDB
- * failure is reported as failing to what, and its code left in *mdb_rc
- * when mdb_rc is not NULL.
- */
+/* Runs fn in a write transaction of its own, counts the write (which
+ * prunes now and then) and commits; returns what store_local_txn_fn
+ * returns, or the LMDB code of the commit. */
 static int
-store_local_write(struct store_local *s, store_local_txn_fn fn, void *ctx,
-                  const char *what, int *mdb_rc, struct charon_err *err)
+store_local_write_once(struct store_local *s, store_local_txn_fn fn,
+                       void *ctx, struct charon_err *err)
 {
     int64_t now = s->host->now(s->host);
     MDB_txn *txn = NULL;
     int rc;
 
     rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0)
+        return rc;
+    rc = fn(s, txn, ctx, now, err);
+    if (rc == 0)
+        rc = store_local_count_write(s, txn, now);
     if (rc != 0) {
-        txn = NULL;
-    } else {
-        rc = fn(s, txn, ctx, now, err);
-        if (rc == 0)
-            rc = store_local_count_write(s, txn, now);
-        if (rc == 0) {
-            rc = mdb_txn_commit(txn);
-            txn = NULL;
-        }
-    }
-    if (txn != NULL)
         mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+/*
+ * Runs one write (store_local_write_once) and returns a charon code; an
+ * LMDB failure is reported as failing to what.  A full map is not final:
+ * prune, or at least commit a small write so that the pages the last
+ * deletes freed become reusable (LMDB reuses a page two transactions
+ * after the one that freed it), then try again, twice at most.  Every
+ * write takes this path: a delete needs new pages too (LMDB copies on
+ * write), so on a full map it fails like an insert.
+ */
+static int
+store_local_write(struct store_local *s, store_local_txn_fn fn, void *ctx,
+                  const char *what, struct charon_err *err)
+{
+    int rc, attempt;
+
+    rc = store_local_write_once(s, fn, ctx, err);
+    for (attempt = 0; rc == MDB_MAP_FULL && attempt < 2; attempt++) {
+        store_local_make_room(s);
+        charon_err_clear(err);
+        rc = store_local_write_once(s, fn, ctx, err);
+    }
     if (rc == MDB_NOTFOUND)
         return CHARON_OK;
-    if (STORE_LOCAL_IS_MDB(rc)) {
-        if (mdb_rc != NULL)
-            *mdb_rc = rc;
+    if (STORE_LOCAL_IS_MDB(rc))
         rc = store_local_mdb_err(s, rc, what, err);
-    }
     return rc;
 }
 
@@ -292,8 +322,7 @@ store_local_upsert_txn(struct store_local *s, MDB_txn *txn, void *ctx,
     rc = mdb_get(txn, s->sessions, &k, &v);
     if (rc == 0) {
         found = 1;
-        store_local_decode(s, &v, &lock, &old_exp);
-        live = old_exp >= now;
+        live = store_local_decode(s, &v, &lock, &old_exp) && old_exp >= now;
     } else if (rc != MDB_NOTFOUND) {
         return rc;
     }
@@ -339,7 +368,7 @@ store_local_upsert(void *instance, void *ts,
     struct store_local *s = instance;
     struct store_local_upsert_args a;
     unsigned char kb[STORE_LOCAL_KEY_MAX];
-    int rc, mdb_rc = 0, attempt;
+    int rc;
 
     (void)ts;
     rc = store_local_key(s, key, 1, kb, &a.slen, err);
@@ -350,24 +379,17 @@ store_local_upsert(void *instance, void *ts,
                               "bytes is too large", len);
     if (blob == NULL && len > 0)
         return charon_err_set(err, CHARON_EINVAL, "session blob is NULL");
+    /* expect + 1 would wrap to 0, which reads as a corrupt record. */
+    if (expect == UINT64_MAX)
+        return charon_err_set(err, CHARON_ECONFLICT, "lock_version %" PRIu64
+                              " cannot move on", expect);
     a.skey = kb;
     a.expect = expect;
     a.blob = blob;
     a.len = len;
     a.expires_at = expires_at;
-    rc = store_local_write(s, store_local_upsert_txn, &a, "write session",
-                           &mdb_rc, err);
-    /* A full map: prune, or at least commit a small write so that the
-     * pages the last deletes freed become reusable (LMDB reuses a page
-     * two transactions after the one that freed it), then try again. */
-    for (attempt = 0; mdb_rc == MDB_MAP_FULL && attempt < 2; attempt++) {
-        store_local_make_room(s);
-        mdb_rc = 0;
-        charon_err_clear(err);
-        rc = store_local_write(s, store_local_upsert_txn, &a,
-                               "write session", &mdb_rc, err);
-    }
-    return rc;
+    return store_local_write(s, store_local_upsert_txn, &a, "write session",
+                             err);
 }
 
 /* What a delete names: a session key, or a (type, user_id) prefix and
@@ -396,7 +418,7 @@ store_local_delete_one_txn(struct store_local *s, MDB_txn *txn, void *ctx,
     rc = mdb_get(txn, s->sessions, &k, &v);
     if (rc != 0)
         return rc;              /* MDB_NOTFOUND: nothing to do, no write */
-    store_local_decode(s, &v, &lock, &exp);
+    (void)store_local_decode(s, &v, &lock, &exp);   /* corrupt goes too */
     return store_local_del_session(s, txn, a->key, a->len, exp);
 }
 
@@ -417,7 +439,7 @@ store_local_delete_one(void *instance, void *ts,
     a.key = kb;
     a.except = NULL;
     return store_local_write(s, store_local_delete_one_txn, &a,
-                             "delete session", NULL, err);
+                             "delete session", err);
 }
 
 /* The body of delete_all (a store_local_txn_fn): every session under
@@ -456,7 +478,7 @@ store_local_delete_all_txn(struct store_local *s, MDB_txn *txn, void *ctx,
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
             continue;
         }
-        store_local_decode(s, &v, &lock, &exp);
+        (void)store_local_decode(s, &v, &lock, &exp);  /* corrupt too */
         /* Copy the key, delete, then seek past it again: no reliance on
          * cursor positioning after a delete. */
         klen = k.mv_size;
@@ -489,7 +511,7 @@ store_local_delete_all(void *instance, void *ts,
     a.key = pb;
     a.except = except_session_id;
     return store_local_write(s, store_local_delete_all_txn, &a,
-                             "delete sessions", NULL, err);
+                             "delete sessions", err);
 }
 
 static int

@@ -53,7 +53,9 @@ enum store_local_sync {
 /* The instance: read-only once create() returns. */
 struct store_local {
     const struct charon_host *host;
+    const char *path;             /* [store_local] path (config's string) */
     MDB_env *env;
+    int lock_fd;                  /* lock.mdb, open until env_close (-1) */
     MDB_dbi sessions;             /* session key -> lock, expiry, blob */
     MDB_dbi expiry;               /* expiry key -> empty               */
     MDB_dbi meta;                 /* "writes" -> counter               */
@@ -78,14 +80,17 @@ struct store_local {
 #define STORE_LOCAL_IS_MDB(rc) \
     ((rc) > 0 || ((rc) >= MDB_KEYEXIST && (rc) <= MDB_LAST_ERRCODE))
 
-/* lmdb_env.c: opening and closing the environment. */
+/* lmdb_env.c: opening and closing the environment (s->lock_fd must be
+ * -1 before the first open). */
 int store_local_env_open(struct store_local *s,
                          const struct store_local_config *c,
                          struct charon_err *err);
 void store_local_env_close(struct store_local *s);
 
 /* Maps an LMDB (or errno) code of operation op to a charon_rc and
- * message: MDB_MAP_FULL -> CHARON_EUNAVAIL "the session file is full". */
+ * message: MDB_MAP_FULL -> CHARON_EUNAVAIL "the session file is full";
+ * ENOSPC, EDQUOT, and EIO (LMDB's short write) while the file system is
+ * nearly full -> CHARON_EUNAVAIL "no space left on device in PATH". */
 int store_local_mdb_err(const struct store_local *s, int mdb_rc,
                         const char *op, struct charon_err *err);
 

@@ -44,13 +44,15 @@ open_contract(void)
  */
 #define LOCAL_VALUE_HDR 16u
 
-/* Builds the session key of key into buf; its length, or 0 if too long. */
+/* Builds the session key of key into buf, or only its (type, user_id)
+ * prefix if key->session_id is NULL; its length, or 0 if too long. */
 static size_t
 local_raw_key(const struct charon_store_key *key, unsigned char *buf,
               size_t cap)
 {
     size_t tlen = strlen(key->type), ulen = strlen(key->user_id);
-    size_t slen = strlen(key->session_id), pos = 0;
+    size_t slen = key->session_id != NULL ? strlen(key->session_id) : 0;
+    size_t pos = 0;
 
     if (tlen > 0xffffu || ulen > 0xffffu || 4 + tlen + ulen + slen > cap)
         return 0;
@@ -62,7 +64,8 @@ local_raw_key(const struct charon_store_key *key, unsigned char *buf,
     buf[pos++] = (unsigned char)(ulen & 0xffu);
     memcpy(buf + pos, key->user_id, ulen);
     pos += ulen;
-    memcpy(buf + pos, key->session_id, slen);
+    if (slen > 0)
+        memcpy(buf + pos, key->session_id, slen);
     return pos + slen;
 }
 
@@ -282,6 +285,81 @@ test_a_record_too_short_for_its_header_reads_as_absent(void)
     CU_ASSERT_EQUAL(0, count_sessions(inst, "u-short"));
 }
 
+/* Writes the whole record of (user, sid) in the "local" store: header
+ * (lock_version, expiry T0 + 3600) and blob. */
+static int
+local_write_header(const char *user, const char *sid, uint64_t lock,
+                   const char *blob)
+{
+    struct charon_store_key k = store_contract_key(user, "full", sid);
+    unsigned char rec[LOCAL_VALUE_HDR + 64];
+    uint64_t exp = (uint64_t)(T0 + 3600);
+    size_t len = strlen(blob);
+    int i, rc;
+
+    for (i = 7; i >= 0; i--) {
+        rec[i] = (unsigned char)(lock & 0xffu);
+        rec[8 + i] = (unsigned char)(exp & 0xffu);
+        lock >>= 8;
+        exp >>= 8;
+    }
+    memcpy(rec + LOCAL_VALUE_HDR, blob, len);
+    local_raw_dir = "local";
+    local_raw_whole = 1;
+    rc = local_write_raw(&k, rec, LOCAL_VALUE_HDR + len);
+    local_raw_dir = "contract";
+    local_raw_whole = 0;
+    return rc;
+}
+
+/* store_local stores expect + 1, never 0: a live record of lock_version 0
+ * was not written by it, and would pass both for a session and for the
+ * room an insert (expect 0) asks for.  It reads as absent, like a short
+ * record. */
+static void
+test_a_record_of_lock_version_0_reads_as_absent(void)
+{
+    void *inst = store_contract_instance();
+    struct charon_store_key k = store_contract_key("u-lock0", "full", "s1");
+    struct charon_err err;
+    uint64_t lock = 0;
+
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, put_s(inst, "u-lock0", "s1", 0, "a",
+                                           3600));
+    CU_ASSERT_EQUAL_FATAL(0, local_write_header("u-lock0", "s1", 0, "zero"));
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, get_lock(inst, "u-lock0", "s1", &lock));
+    CU_ASSERT_EQUAL(0, count_sessions(inst, "u-lock0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(store_contract_log(),
+                                  "corrupt session record (lock_version 0)"));
+    CU_ASSERT_EQUAL(CHARON_OK, put_s(inst, "u-lock0", "s1", 0, "new", 3600));
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(inst, "u-lock0", "s1", &lock));
+    CU_ASSERT_EQUAL(1u, lock);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_OK, SP->delete_one(inst, NULL, &k, &err));
+}
+
+/* A lock_version of 2^64 - 1 (not one store_local writes, but a store
+ * may hold anything) cannot move on: expect + 1 would wrap to 0. */
+static void
+test_an_update_from_lock_version_2_64_minus_1_is_econflict(void)
+{
+    void *inst = store_contract_instance();
+    uint64_t lock = 0;
+
+    store_contract_set_now(T0);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, put_s(inst, "u-lockmax", "s1", 0, "a",
+                                           3600));
+    CU_ASSERT_EQUAL_FATAL(0, local_write_header("u-lockmax", "s1",
+                                                UINT64_MAX, "max"));
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(inst, "u-lockmax", "s1", &lock));
+    CU_ASSERT_EQUAL(UINT64_MAX, lock);
+    CU_ASSERT_EQUAL(CHARON_ECONFLICT, put_s(inst, "u-lockmax", "s1",
+                                            UINT64_MAX, "wrapped", 3600));
+    CU_ASSERT_EQUAL(CHARON_OK, get_lock(inst, "u-lockmax", "s1", &lock));
+    CU_ASSERT_EQUAL(UINT64_MAX, lock);
+}
+
 static void
 test_store_local_declares_persist_and_list_and_no_thread_state(void)
 {
@@ -329,6 +407,22 @@ test_create_makes_the_directory_with_mode_0700(void)
     snprintf(path, sizeof(path), "%s/fresh/data.mdb", cu_scratch_dir());
     CU_ASSERT_EQUAL(0, access(path, F_OK));
     store_contract_instance_free(cfg, inst);
+}
+
+/* LMDB writes lock.mdb (its reader table) through a shared mapping and
+ * creates it sparse: a page the file system has not allocated raises
+ * SIGBUS when first touched on a full disk.  So every page must be on
+ * disk once the store is open. */
+static void
+test_create_reserves_every_page_of_lock_mdb_on_disk(void)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/local/lock.mdb", cu_scratch_dir());
+    CU_ASSERT_EQUAL_FATAL(0, stat(path, &st));
+    CU_ASSERT(st.st_size > 0);
+    CU_ASSERT((long long)st.st_blocks * 512 >= (long long)st.st_size);
 }
 
 static void
@@ -506,6 +600,109 @@ test_a_full_map_prunes_expired_sessions_and_the_write_succeeds(void)
     store_contract_set_now(T0);
     /* Back in time, the pruned sessions do not come back. */
     CU_ASSERT_EQUAL(1, count_sessions(inst, "u-full2"));
+    store_contract_instance_free(cfg, inst);
+}
+
+/*
+ * What delete_all of key's (type, user_id) does, done directly in the
+ * LMDB environment of inst (the layout restated above; the expiry index
+ * key is the expiry with its sign bit flipped, then the session key), in
+ * a write transaction that is always aborted: whether such a delete fits
+ * in the map as it is.  Returns the LMDB code.
+ */
+static int
+local_raw_delete_fits(void *inst, const struct charon_store_key *key)
+{
+    const struct store_local *sl = inst;
+    unsigned char pb[512], kb[512], eb[8 + 512];
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v, ek;
+    size_t plen = local_raw_key(key, pb, sizeof(pb)), klen;
+    int rc;
+
+    rc = mdb_txn_begin(sl->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, sl->sessions, &cur);
+    k.mv_data = pb;
+    k.mv_size = plen;
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= plen && k.mv_size <= sizeof(kb) &&
+           memcmp(k.mv_data, pb, plen) == 0 &&
+           v.mv_size >= LOCAL_VALUE_HDR) {
+        klen = k.mv_size;
+        memcpy(kb, k.mv_data, klen);
+        memcpy(eb, (const unsigned char *)v.mv_data + 8, 8);
+        eb[0] ^= 0x80;
+        memcpy(eb + 8, kb, klen);
+        ek.mv_data = eb;
+        ek.mv_size = 8 + klen;
+        rc = mdb_del(txn, sl->expiry, &ek, NULL);
+        if (rc == 0)
+            rc = mdb_cursor_del(cur, 0);
+        k.mv_data = kb;
+        k.mv_size = klen;
+        if (rc == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * A delete copies pages on write like any other write, so it too can
+ * find the map full, and then prunes and tries again as an insert does.
+ * Here u-many's sessions expire between u-keep's, so deleting them copies
+ * every leaf of the expiry index at once (none of them empties), in a map
+ * filled with 100 KiB sessions that have since expired and then with
+ * small ones: as it stands the delete does not fit (checked first), and
+ * after the prune it does.
+ */
+static void
+test_a_delete_on_a_full_map_prunes_and_succeeds(void)
+{
+    static unsigned char blob[2048];
+    struct config *cfg = NULL;
+    struct charon_store_key k = store_contract_key("u-many", "full", NULL);
+    struct charon_err err;
+    void *inst = NULL;
+    char sid[32];
+    int i, n, rc = CHARON_OK;
+
+    store_contract_set_now(T0);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, store_contract_instance_new(
+        "[store_local]\npath = @TESTDIR@/full-delete\nmap_size_mb = 1\n"
+        "prune_every = 0\nsync = none\n", &cfg, &inst, &err));
+    for (i = 0; i < 1000; i++) {
+        snprintf(sid, sizeof(sid), "s%04d", i);
+        CU_ASSERT_EQUAL(CHARON_OK, put_n(inst, "u-many", sid, 0,
+                                         (const unsigned char *)"m", 1,
+                                         3600 + 2 * i, &err));
+        CU_ASSERT_EQUAL(CHARON_OK, put_n(inst, "u-keep", sid, 0,
+                                         (const unsigned char *)"k", 1,
+                                         3601 + 2 * i, &err));
+    }
+    n = fill(inst, "u-big", 10, &rc, &err);
+    CU_ASSERT(n >= 1 && n < 64);
+    memset(blob, 0x3c, sizeof(blob));
+    rc = CHARON_OK;
+    for (i = 0; i < 1000 && rc == CHARON_OK; i++) {
+        snprintf(sid, sizeof(sid), "pad%d", i);
+        rc = put_n(inst, "u-pad", sid, 0, blob, sizeof(blob), 7200, &err);
+    }
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, rc);
+    store_contract_set_now(T0 + 100);
+    CU_ASSERT_EQUAL(MDB_MAP_FULL, local_raw_delete_fits(inst, &k));
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_OK, SP->delete_all(inst, NULL, &k, NULL, &err));
+    CU_ASSERT_EQUAL(0, count_sessions(inst, "u-many"));
+    CU_ASSERT_EQUAL(1000, count_sessions(inst, "u-keep"));
+    CU_ASSERT_EQUAL(0, count_sessions(inst, "u-big"));
     store_contract_instance_free(cfg, inst);
 }
 
@@ -709,10 +906,17 @@ static const CU_TestInfo store_local_tests[] = {
     { "a record too short for its header reads as absent, and is "
       "overwritten or deleted",
       test_a_record_too_short_for_its_header_reads_as_absent },
+    { "a record of lock_version 0 reads as absent, and an insert takes "
+      "its place",
+      test_a_record_of_lock_version_0_reads_as_absent },
+    { "an update from lock_version 2^64 - 1 is ECONFLICT",
+      test_an_update_from_lock_version_2_64_minus_1_is_econflict },
     { "sessions persist across destroy and create of the instance",
       test_sessions_persist_across_destroy_and_create },
     { "create makes the session directory with mode 0700",
       test_create_makes_the_directory_with_mode_0700 },
+    { "create reserves every page of lock.mdb on disk",
+      test_create_reserves_every_page_of_lock_mdb_on_disk },
     { "create refuses a path that is not a directory",
       test_create_refuses_a_path_that_is_not_a_directory },
     { "map_size_mb outside 1..65536 is a config error",
@@ -726,6 +930,8 @@ static const CU_TestInfo store_local_tests[] = {
       test_a_full_map_is_eunavail_with_a_clear_message_and_still_reads },
     { "a full map prunes expired sessions and the write then succeeds",
       test_a_full_map_prunes_expired_sessions_and_the_write_succeeds },
+    { "a delete on a full map prunes expired sessions and then succeeds",
+      test_a_delete_on_a_full_map_prunes_and_succeeds },
     { "pruning every N writes removes expired sessions for good",
       test_pruning_every_n_writes_removes_expired_sessions_for_good },
     { "8 threads racing upserts never both win on one lock_version",
