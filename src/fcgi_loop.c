@@ -220,8 +220,10 @@ fcgi_loop_thread(void *arg)
             continue;
         }
         atomic_store(&t->busy, 1);
+        fcgi_shed_serving(&loop->shed, 1);
         fcgi_loop_serve(&w, &fr);
         FCGX_Finish_r(&fr);
+        fcgi_shed_serving(&loop->shed, 0);
         /* ipcFd is still open only when the web server keeps it. */
         atomic_store(&t->kept_fd, fr.ipcFd);
         atomic_store(&t->busy, 0);

@@ -116,7 +116,8 @@ fcgi_shed_drain(struct fcgi_shed *s, unsigned gen)
 {
     int fd;
 
-    while (atomic_load(&s->idle) == 0 && atomic_load(&s->freed) == gen &&
+    while (atomic_load(&s->idle) == 0 && atomic_load(&s->serving) == 0 &&
+           atomic_load(&s->freed) == gen &&
            !atomic_load(s->stopping)) {
         fd = fcgi_accept(s->listen_fd, s->accept);
         if (fd < 0)
@@ -153,7 +154,7 @@ fcgi_shed_thread(void *arg)
     while (!atomic_load(s->stopping)) {
         timeout = -1;
         shed = 0;
-        if (atomic_load(&s->idle) == 0) {
+        if (atomic_load(&s->idle) == 0 && atomic_load(&s->serving) == 0) {
             now = fcgi_shed_now_ms();
             g = atomic_load(&s->freed);
             if (since < 0 || g != gen) {
@@ -202,6 +203,21 @@ fcgi_shed_hold(struct fcgi_shed *s)
 }
 
 void
+fcgi_shed_serving(struct fcgi_shed *s, int on)
+{
+    uint64_t one = 1;
+
+    if (on) {
+        atomic_fetch_add(&s->serving, 1);
+        return;
+    }
+    atomic_fetch_add(&s->freed, 1);
+    if (atomic_fetch_sub(&s->serving, 1) == 1 && atomic_load(&s->idle) == 0 &&
+        write(s->full_fd, &one, sizeof(one)) < 0)
+        log_msg(CHARON_LOG_ERR, "waking the shed thread: %s", strerror(errno));
+}
+
+void
 fcgi_shed_release(struct fcgi_shed *s)
 {
     atomic_fetch_add(&s->freed, 1);
@@ -220,6 +236,7 @@ fcgi_shed_start(struct fcgi_shed *s, int listen_fd, int wake_fd,
     memset(s, 0, sizeof(*s));
     atomic_init(&s->idle, threads);
     atomic_init(&s->freed, 0);
+    atomic_init(&s->serving, 0);
     s->listen_fd = listen_fd;
     s->wake_fd = wake_fd;
     s->stopping = stopping;

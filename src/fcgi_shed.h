@@ -26,7 +26,9 @@
 
 struct fcgi_shed {
     atomic_uint idle;          /* worker threads holding no connection  */
-    atomic_uint freed;         /* +1 whenever one lets a connection go  */
+    atomic_uint freed;         /* +1 whenever one lets a connection go
+                                  or finishes a request                 */
+    atomic_uint serving;       /* threads answering a request now       */
     int full_fd;               /* eventfd: idle just reached 0          */
     int listen_fd;
     int wake_fd;               /* readable once the loop stops          */
@@ -52,6 +54,11 @@ int fcgi_shed_start(struct fcgi_shed *s, int listen_fd, int wake_fd,
 /* A worker thread took a connection / let its connection go. */
 void fcgi_shed_hold(struct fcgi_shed *s);
 void fcgi_shed_release(struct fcgi_shed *s);
+
+/* A worker thread starts / has finished answering a request.  A thread
+ * that is answering will come free by itself (a slow login is not a
+ * stuck connection), so only threads all waiting to read count. */
+void fcgi_shed_serving(struct fcgi_shed *s, int on);
 
 /* Waits for the shed thread to see the stop (wake_fd written, stopping
  * set) and frees what fcgi_shed_start made. */
