@@ -29,6 +29,8 @@ for _ in $(seq 1 50); do
 done
 expect_eq "the daemon serves with the unit's options ($args)" \
     "$("$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT")" "200"
+# The first worker may answer before the second has loaded its plugins.
+for _ in $(seq 1 100); do [ "$(pgrep -P "$MPID" | wc -l)" = 2 ] && break; sleep 0.1; done
 expect_eq "as many workers as the unit says" "$(pgrep -P "$MPID" | wc -l)" \
     "$(sed -n 's/.*--workers \([0-9]*\).*/\1/p' "$SRC/etc/systemd/charon-fcgi.service")"
 kill -HUP "$MPID"; sleep 0.5
