@@ -3,48 +3,47 @@
  * blocking API: hiredis contexts are not thread-safe).
  *
  * Connecting is lazy: the first operation of a thread connects with
- * connect_timeout_ms, sets command_timeout_ms on the socket, and sends
- * AUTH [username] password, SELECT database (when not 0) and FUNCTION LOAD
- * of the library as one pipeline (one round trip).  "Library already
- * exists" is success: another thread or process loaded this same code.
- * Where FUNCTION is unknown (Redis < 7) or forbidden (ACL), the same code
- * is loaded with SCRIPT LOAD and run with EVALSHA (script mode).
+ * connect_timeout_ms, and sends AUTH [username] password, SELECT database
+ * (when not 0) and FUNCTION LOAD of the library as one pipeline (one
+ * round trip).  "Library already exists" is success: another thread or
+ * process loaded this same code.  Where FUNCTION is unknown (Redis < 7)
+ * or forbidden (ACL), the same code is loaded with SCRIPT LOAD and run
+ * with EVALSHA (script mode).
  *
- * Failures: an I/O error or timeout drops the connection and is
- * CHARON_EUNAVAIL.  Failed connects and failed operations start a backoff
- * (50 ms, doubling up to 1 s, reset by the next reply): until it ends,
- * operations answer CHARON_EUNAVAIL without touching the network, so a
- * dead or hung Redis costs at most one timeout per window and thread.
- * Before reusing an idle connection, a zero-timeout poll() finds one the
- * server closed (a restart, CLIENT KILL, its idle timeout): it is
- * replaced before a command is sent, so no command is lost on it.
+ * Round trips (redis_exchange.c): one deadline, command_timeout_ms, for
+ * the whole round trip however the bytes trickle in, a bounded parser,
+ * no byte after the last reply; and each reply must be one its command
+ * may give (redis_reply.c).
  *
- * SIGPIPE: hiredis writes with write(2).  When the process does not
- * ignore SIGPIPE (the daemon does; a CGI process or another host may
- * not), each call blocks it in this thread and swallows one it raised,
- * as libpq does.
+ * Failures: an I/O error, a timeout, a reply that is no RESP2, breaks the
+ * reader's limits, has bytes after it or is not one the operation can
+ * give, all drop the connection (its stream is out of step, or its
+ * server is not one we understand) and are CHARON_EUNAVAIL, logged as
+ * "Redis at <where> unavailable: <what was wrong>".  Failed connects and
+ * failed operations start a backoff (50 ms, doubling up to 1 s, reset by
+ * the next good reply): until it ends, operations answer CHARON_EUNAVAIL
+ * without touching the network, so a dead, hung or garbling Redis costs
+ * at most one timeout per window and thread.  Error replies keep the
+ * connection (the stream is in step), except those saying this server
+ * cannot take it now (READONLY, LOADING, MASTERDOWN, BUSY).  Before
+ * reusing an idle connection, a zero-timeout poll() finds one the server
+ * closed (a restart, CLIENT KILL, its idle timeout) or that holds bytes
+ * nobody asked for: it is replaced before a command is sent.
  *
- * Passwords go to Redis in AUTH only; no message here ever holds one.
+ * Passwords go to Redis in AUTH only; no message here ever holds one,
+ * and text from Redis reaches messages only as printable ASCII.
  */
-#include <errno.h>
+#include "redis_conn.h"
+
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "redis_conn.h"
-
-static uint64_t
-redis_conn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#include "redis_exchange.h"
+#include "redis_reply.h"
+#include "redis_sigpipe.h"
 
 static struct timeval
 redis_conn_tv(unsigned long ms)
@@ -56,50 +55,6 @@ redis_conn_tv(unsigned long ms)
     return tv;
 }
 
-/* ---- SIGPIPE guard (libpq's pq_block_sigpipe / pq_reset_sigpipe) ---- */
-
-struct redis_sigpipe {
-    int on;
-    int pending_before;
-    sigset_t old;
-};
-
-static void
-redis_sigpipe_block(const struct redis_conn *rc, struct redis_sigpipe *g)
-{
-    sigset_t set, pending;
-
-    g->on = 0;
-    if (!rc->guard_sigpipe)
-        return;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    if (pthread_sigmask(SIG_BLOCK, &set, &g->old) != 0)
-        return;
-    g->on = 1;
-    g->pending_before = sigpending(&pending) == 0
-                        && sigismember(&pending, SIGPIPE) == 1;
-}
-
-static void
-redis_sigpipe_restore(struct redis_sigpipe *g)
-{
-    static const struct timespec zero = { 0, 0 };
-    sigset_t set, pending;
-    int saved = errno;
-
-    if (!g->on)
-        return;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    if (!g->pending_before && sigpending(&pending) == 0
-        && sigismember(&pending, SIGPIPE) == 1)
-        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-    errno = saved;
-}
-
 /* ---- connection state ------------------------------------------------ */
 
 int
@@ -107,14 +62,11 @@ redis_conn_new(const struct store_redis *s, struct redis_conn **out,
                struct charon_err *err)
 {
     struct redis_conn *rc = calloc(1, sizeof(*rc));
-    struct sigaction sa;
 
     if (rc == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     rc->s = s;
-    rc->guard_sigpipe = !(sigaction(SIGPIPE, NULL, &sa) == 0
-                          && !(sa.sa_flags & SA_SIGINFO)
-                          && sa.sa_handler == SIG_IGN);
+    rc->guard_sigpipe = redis_sigpipe_needed();
     *out = rc;
     return CHARON_OK;
 }
@@ -125,6 +77,7 @@ redis_conn_drop(struct redis_conn *rc)
     if (rc->c != NULL)
         redisFree(rc->c);
     rc->c = NULL;
+    redis_reader_fini(&rc->rd);
 }
 
 void
@@ -137,9 +90,9 @@ redis_conn_free(struct redis_conn *rc)
     free(rc);
 }
 
-/* A failure (connect or I/O): drops the connection, starts or doubles
- * the backoff, logs the first one of a run, and returns EUNAVAIL with
- * why in err. */
+/* A failure (connect, I/O, garbage): drops the connection, starts or
+ * doubles the backoff, logs the first one of a run, and returns
+ * EUNAVAIL with why in err. */
 static int
 redis_conn_fail(struct redis_conn *rc, struct charon_err *err)
 {
@@ -150,7 +103,7 @@ redis_conn_fail(struct redis_conn *rc, struct charon_err *err)
     rc->backoff_ms = first ? REDIS_CONN_BACKOFF_MIN
                            : rc->backoff_ms * 2 > REDIS_CONN_BACKOFF_MAX
                            ? REDIS_CONN_BACKOFF_MAX : rc->backoff_ms * 2;
-    rc->next_try_ms = redis_conn_now_ms() + rc->backoff_ms;
+    rc->next_try_ms = redis_exchange_now_ms() + rc->backoff_ms;
     s->host->log(s->host, first ? CHARON_LOG_WARN : CHARON_LOG_DEBUG,
                  "Redis at %s unavailable: %s (next connect attempt in "
                  "%u ms)", s->where, rc->why, rc->backoff_ms);
@@ -158,7 +111,7 @@ redis_conn_fail(struct redis_conn *rc, struct charon_err *err)
                           "%s", s->where, rc->why);
 }
 
-/* A reply came: Redis is fine, the backoff ends. */
+/* A good reply came: Redis is fine, the backoff ends. */
 static void
 redis_conn_ok(struct redis_conn *rc)
 {
@@ -171,73 +124,51 @@ redis_conn_ok(struct redis_conn *rc)
     rc->next_try_ms = 0;
 }
 
-/* Copies an error reply's text (or the context's I/O error) into why. */
+/* What r is, for a message: an error reply's text (printable, 100 bytes
+ * at most), or a description of anything else. */
 static void
-redis_conn_why(struct redis_conn *rc, const char *what,
-               const redisReply *r)
+redis_conn_text(const redisReply *r, char *buf, size_t cap)
 {
-    int e = errno;
+    size_t i, n;
 
-    if (r == NULL && rc->c != NULL && rc->c->err == REDIS_ERR_IO
-        && (e == EAGAIN || e == EWOULDBLOCK))
-        snprintf(rc->why, sizeof(rc->why), "%s: no reply within "
-                 "command_timeout_ms (%lu ms)", what,
-                 rc->s->cfg->command_timeout_ms);
-    else if (r != NULL && r->type == REDIS_REPLY_ERROR)
-        snprintf(rc->why, sizeof(rc->why), "%s: %.100s", what, r->str);
-    else if (r != NULL)
-        snprintf(rc->why, sizeof(rc->why), "%s: unexpected reply type %d",
-                 what, r->type);
-    else if (rc->c != NULL && rc->c->err != 0)
-        snprintf(rc->why, sizeof(rc->why), "%s: %s", what,
-                 rc->c->errstr[0] != '\0' ? rc->c->errstr : "I/O error");
-    else
-        snprintf(rc->why, sizeof(rc->why), "%s: out of memory", what);
+    if (r->type != REDIS_REPLY_ERROR) {
+        redis_reply_describe(r, buf, cap);
+        return;
+    }
+    n = r->len < 100 ? r->len : 100;
+    if (n > cap - 1)
+        n = cap - 1;
+    for (i = 0; i < n; i++)
+        buf[i] = r->str[i] >= 0x20 && r->str[i] < 0x7f ? r->str[i] : '?';
+    buf[n] = '\0';
 }
 
-static int
-redis_reply_is_error(const redisReply *r, const char *prefix)
+/* why = "<what>: <what r is>". */
+static void
+redis_conn_why_reply(struct redis_conn *rc, const char *what,
+                     const redisReply *r)
 {
-    return r != NULL && r->type == REDIS_REPLY_ERROR && r->str != NULL
-           && strncmp(r->str, prefix, strlen(prefix)) == 0;
+    char text[120];
+
+    redis_conn_text(r, text, sizeof(text));
+    snprintf(rc->why, sizeof(rc->why), "%.80s: %.110s", what, text);
 }
 
-/* FUNCTION LOAD's answer: 1 loaded (or was already), 0 FUNCTION refused
- * (unknown command or no permission: use scripts), -1 failure.  A
- * read-only replica refuses the load but has its primary's functions:
- * reads may work there, so that counts as loaded (an FCALL then says
- * whether the library is there). */
-static int
-redis_conn_loaded(const struct redis_conn *rc, const redisReply *r)
-{
-    if (r->type == REDIS_REPLY_STRING
-        && strcmp(r->str, rc->s->lua.name) == 0)
-        return 1;
-    if (redis_reply_is_error(r, "ERR Library '")
-        && strstr(r->str, "already exists") != NULL)
-        return 1;
-    if (redis_reply_is_error(r, "READONLY"))
-        return 1;
-    if (redis_reply_is_error(r, "ERR unknown command")
-        || redis_reply_is_error(r, "ERR unknown subcommand")
-        || redis_reply_is_error(r, "NOPERM"))
-        return 0;
-    return -1;
-}
+/* ---- connecting ------------------------------------------------------- */
 
-/* SCRIPT LOAD of the script-mode text into rc->sha; 0 or -1 (why set). */
+/* SCRIPT LOAD of the script-mode text; 0 or -1 (why set). */
 static int
 redis_conn_script_load(struct redis_conn *rc)
 {
     const char *argv[3] = { "SCRIPT", "LOAD", rc->s->lua.script };
     size_t lens[3] = { 6, 4, rc->s->lua.script_len };
-    redisReply *r = redisCommandArgv(rc->c, 3, argv, lens);
-    int ok = r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40;
+    redisReply *r = redis_exchange_command(rc, "SCRIPT LOAD", 3, argv,
+                                           lens);
+    int ok = r != NULL && redis_reply_script(r, rc->s->lua.sha);
 
-    if (ok)
-        memcpy(rc->sha, r->str, 41);
-    else
-        redis_conn_why(rc, "SCRIPT LOAD (FUNCTION LOAD is refused too)", r);
+    if (r != NULL && !ok)
+        redis_conn_why_reply(rc, "SCRIPT LOAD (FUNCTION LOAD is refused "
+                             "too) did not answer the script's SHA-1", r);
     if (r != NULL)
         freeReplyObject(r);
     return ok ? 0 : -1;
@@ -248,11 +179,11 @@ static int
 redis_conn_handshake(struct redis_conn *rc)
 {
     const struct store_redis *s = rc->s;
+    redisReply *r[3] = { NULL, NULL, NULL };
     const char *argv[4];
     size_t lens[4];
-    char db[24];
-    redisReply *r = NULL;
-    int n = 0, i, loaded = -1, rv = -1;
+    char db[24], what[96];
+    int n = 0, i, loaded, rv = -1;
 
     if (s->password != NULL) {
         argv[0] = "AUTH";
@@ -287,38 +218,28 @@ redis_conn_handshake(struct redis_conn *rc)
     if (redisAppendCommandArgv(rc->c, 3, argv, lens) != REDIS_OK)
         goto append_failed;
     n++;
-    for (i = 0; i < n; i++) {
-        if (redisGetReply(rc->c, (void **)&r) != REDIS_OK || r == NULL) {
-            r = NULL;
-            redis_conn_why(rc, "handshake", NULL);
-            goto out;
-        }
-        if (i == 0 && s->password != NULL) {
-            if (r->type != REDIS_REPLY_STATUS) {
-                char what[96];
-
-                if (s->cfg->username[0] != '\0')
-                    snprintf(what, sizeof(what), "AUTH as user \"%.40s\" "
-                             "with password_file refused",
-                             s->cfg->username);
-                else
-                    snprintf(what, sizeof(what), "AUTH with password_file "
-                             "refused");
-                redis_conn_why(rc, what, r);
-                goto out;
-            }
-        } else if (i < n - 1) {
-            if (r->type != REDIS_REPLY_STATUS) {
-                redis_conn_why(rc, "SELECT database refused", r);
-                goto out;
-            }
-        } else {
-            loaded = redis_conn_loaded(rc, r);
-            if (loaded < 0)
-                redis_conn_why(rc, "FUNCTION LOAD", r);
-        }
-        freeReplyObject(r);
-        r = NULL;
+    if (redis_exchange(rc, "handshake", r, n) != 0)
+        return -1;
+    i = 0;
+    if (s->password != NULL && !redis_reply_ok(r[i])) {
+        if (s->cfg->username[0] != '\0')
+            snprintf(what, sizeof(what), "AUTH as user \"%.40s\" with "
+                     "password_file refused", s->cfg->username);
+        else
+            snprintf(what, sizeof(what), "AUTH with password_file refused");
+        redis_conn_why_reply(rc, what, r[i]);
+        goto out;
+    }
+    i += s->password != NULL;
+    if (s->cfg->database != 0 && !redis_reply_ok(r[i])) {
+        redis_conn_why_reply(rc, "SELECT database refused", r[i]);
+        goto out;
+    }
+    i += s->cfg->database != 0;
+    loaded = redis_reply_loaded(r[i], s->lua.name);
+    if (loaded < 0) {
+        redis_conn_why_reply(rc, "FUNCTION LOAD", r[i]);
+        goto out;
     }
     rc->scripts = loaded == 0;
     if (loaded == 0) {
@@ -326,14 +247,15 @@ redis_conn_handshake(struct redis_conn *rc)
                      "FUNCTION; using EVALSHA", s->where);
         rv = redis_conn_script_load(rc);
     } else {
-        rv = loaded > 0 ? 0 : -1;
+        rv = 0;
     }
 out:
-    if (r != NULL)
-        freeReplyObject(r);
+    for (i = 0; i < n; i++)
+        if (r[i] != NULL)
+            freeReplyObject(r[i]);
     return rv;
 append_failed:
-    redis_conn_why(rc, "handshake", NULL);
+    snprintf(rc->why, sizeof(rc->why), "handshake: out of memory");
     return -1;
 }
 
@@ -351,14 +273,15 @@ redis_conn_ready(struct redis_conn *rc, struct charon_err *err)
         p.events = POLLIN;
         p.revents = 0;
         /* Nothing is due from an idle connection: readable means the
-         * server closed it. */
+         * server closed it, or sent what nobody asked for. */
         if (poll(&p, 1, 0) == 0)
             return CHARON_OK;
         s->host->log(s->host, CHARON_LOG_DEBUG, "Redis at %s closed the "
-                     "connection; reconnecting", s->where);
+                     "connection (or sent unasked bytes); reconnecting",
+                     s->where);
         redis_conn_drop(rc);
     }
-    now = redis_conn_now_ms();
+    now = redis_exchange_now_ms();
     if (now < rc->next_try_ms)
         return charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s "
                               "unavailable: %s (next connect attempt in "
@@ -375,12 +298,20 @@ redis_conn_ready(struct redis_conn *rc, struct charon_err *err)
         return redis_conn_fail(rc, err);
     }
     if (rc->c->err != 0) {
-        redis_conn_why(rc, "connect", NULL);
+        snprintf(rc->why, sizeof(rc->why), "connect: %s",
+                 rc->c->errstr[0] != '\0' ? rc->c->errstr : "I/O error");
         return redis_conn_fail(rc, err);
     }
+    if (redis_reader_init(&rc->rd, REDIS_READER_MAX_BYTES, err)
+        != CHARON_OK) {
+        snprintf(rc->why, sizeof(rc->why), "connect: out of memory");
+        return redis_conn_fail(rc, err);
+    }
+    /* The send timeout; replies are read against their own deadline. */
     if (redisSetTimeout(rc->c, redis_conn_tv(c->command_timeout_ms))
         != REDIS_OK) {
-        redis_conn_why(rc, "set timeout", NULL);
+        snprintf(rc->why, sizeof(rc->why), "set timeout: %s",
+                 rc->c->errstr);
         return redis_conn_fail(rc, err);
     }
     if (redis_conn_handshake(rc) != 0)
@@ -388,30 +319,22 @@ redis_conn_ready(struct redis_conn *rc, struct charon_err *err)
     return CHARON_OK;
 }
 
-/* Sends argv and reads the reply; NULL on I/O error (why set). */
-static redisReply *
-redis_conn_command(struct redis_conn *rc, int argc, const char **argv,
-                   const size_t *lens)
-{
-    redisReply *r = redisCommandArgv(rc->c, argc, argv, lens);
-
-    if (r == NULL)
-        redis_conn_why(rc, argv[0], NULL);
-    return r;
-}
-
-/* FUNCTION LOAD again on a live connection; 0 or -1 (why set). */
+/* FUNCTION LOAD again on a live connection: 0, or -1 with why set and
+ * *broken when the round trip failed (the caller drops the connection)
+ * rather than Redis refusing. */
 static int
-redis_conn_reload(struct redis_conn *rc)
+redis_conn_reload(struct redis_conn *rc, int *broken)
 {
     const struct store_redis *s = rc->s;
     const char *argv[3] = { "FUNCTION", "LOAD", s->lua.library };
     size_t lens[3] = { 8, 4, s->lua.library_len };
-    redisReply *r = redis_conn_command(rc, 3, argv, lens);
-    int loaded = r != NULL ? redis_conn_loaded(rc, r) : -1;
+    redisReply *r = redis_exchange_command(rc, "FUNCTION LOAD", 3, argv,
+                                           lens);
+    int loaded = r != NULL ? redis_reply_loaded(r, s->lua.name) : -1;
 
+    *broken = r == NULL;
     if (r != NULL && loaded <= 0)
-        redis_conn_why(rc, "FUNCTION LOAD", r);
+        redis_conn_why_reply(rc, "FUNCTION LOAD", r);
     if (r != NULL)
         freeReplyObject(r);
     if (loaded > 0)
@@ -429,42 +352,45 @@ redis_conn_error_reply(struct redis_conn *rc, const redisReply *r,
                        struct charon_err *err)
 {
     const struct store_redis *s = rc->s;
-    int rv = charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %.120s",
-                            s->where, r->str);
+    char text[120];
 
-    if (redis_reply_is_error(r, "READONLY")
-        || redis_reply_is_error(r, "LOADING")
-        || redis_reply_is_error(r, "MASTERDOWN")
-        || redis_reply_is_error(r, "BUSY")) {
-        redis_conn_why(rc, "reply", r);
+    redis_conn_text(r, text, sizeof(text));
+    if (redis_reply_error_is(r, "READONLY")
+        || redis_reply_error_is(r, "LOADING")
+        || redis_reply_error_is(r, "MASTERDOWN")
+        || redis_reply_error_is(r, "BUSY")) {
+        snprintf(rc->why, sizeof(rc->why), "reply: %s", text);
         redis_conn_fail(rc, NULL);
     }
-    return rv;
+    return charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %s",
+                          s->where, text);
 }
+
+/* ---- operations ------------------------------------------------------- */
 
 int
 redis_conn_op(struct redis_conn *rc, enum redis_op op,
               const struct redis_keys *k, int nargs,
               const char *const *args, const size_t *lens,
-              redisReply **reply, struct charon_err *err)
+              redis_conn_take_fn take, void *ctx, struct charon_err *err)
 {
     const struct store_redis *s = rc->s;
     const char *argv[16];
+    const char *what = redis_lua_op_name(op);
     size_t alen[16];
     struct redis_sigpipe guard;
     redisReply *r = NULL;
-    int argc = 0, i, rv, retried = 0;
+    int argc = 0, i, rv, retried = 0, broken;
 
-    *reply = NULL;
     if (nargs < 0 || nargs > 8)
         return charon_err_set(err, CHARON_EINVAL, "too many arguments");
-    redis_sigpipe_block(rc, &guard);
+    redis_sigpipe_block(rc->guard_sigpipe, &guard);
     rv = redis_conn_ready(rc, err);
     if (rv != CHARON_OK)
         goto out;
     if (rc->scripts) {
         argv[0] = "EVALSHA";
-        argv[1] = rc->sha;
+        argv[1] = s->lua.sha;
     } else {
         argv[0] = redis_lua_op_readonly(op) ? "FCALL_RO" : "FCALL";
         argv[1] = s->lua.fn[op];
@@ -476,7 +402,7 @@ redis_conn_op(struct redis_conn *rc, enum redis_op op,
         alen[argc++] = k->len[i];
     }
     if (rc->scripts) {
-        argv[argc] = redis_lua_op_name(op);
+        argv[argc] = what;
         alen[argc] = strlen(argv[argc]);
         argc++;
     }
@@ -487,15 +413,15 @@ redis_conn_op(struct redis_conn *rc, enum redis_op op,
     for (i = 0; i < 3; i++)
         alen[i] = strlen(argv[i]);
     for (;;) {
-        r = redis_conn_command(rc, argc, argv, alen);
+        r = redis_exchange_command(rc, what, argc, argv, alen);
         if (r == NULL) {
             rv = redis_conn_fail(rc, err);
             goto out;
         }
         if (r->type != REDIS_REPLY_ERROR)
             break;
-        if (retried || !(rc->scripts ? redis_reply_is_error(r, "NOSCRIPT")
-                         : redis_reply_is_error(r, "ERR Function not found"))) {
+        if (retried || !(rc->scripts ? redis_reply_error_is(r, "NOSCRIPT")
+                         : redis_reply_error_is(r, "ERR Function not found"))) {
             rv = redis_conn_error_reply(rc, r, err);
             goto out;
         }
@@ -511,18 +437,21 @@ redis_conn_op(struct redis_conn *rc, enum redis_op op,
             alen[1] = s->lua.script_len;
             s->host->log(s->host, CHARON_LOG_INFO, "Redis at %s had lost "
                          "the script; sending it with EVAL", s->where);
-        } else if (redis_conn_reload(rc) != 0) {
-            rv = rc->c != NULL && rc->c->err == 0
-                 ? charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %s",
-                                  s->where, rc->why)
-                 : redis_conn_fail(rc, err);
+        } else if (redis_conn_reload(rc, &broken) != 0) {
+            rv = broken ? redis_conn_fail(rc, err)
+                 : charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %s",
+                                  s->where, rc->why);
             goto out;
         }
     }
-    redis_conn_ok(rc);
-    *reply = r;
-    r = NULL;
-    rv = CHARON_OK;
+    rv = take(ctx, r, err);
+    if (rv == CHARON_EIO) {
+        /* Not a reply this code gives: not our library, or not Redis. */
+        snprintf(rc->why, sizeof(rc->why), "%.199s", err->msg);
+        rv = redis_conn_fail(rc, err);
+    } else {
+        redis_conn_ok(rc);
+    }
 out:
     if (r != NULL)
         freeReplyObject(r);
@@ -539,11 +468,11 @@ redis_conn_ping(struct redis_conn *rc, struct charon_err *err)
     redisReply *r = NULL;
     int rv;
 
-    redis_sigpipe_block(rc, &guard);
+    redis_sigpipe_block(rc->guard_sigpipe, &guard);
     rv = redis_conn_ready(rc, err);
     if (rv != CHARON_OK)
         goto out;
-    r = redis_conn_command(rc, 1, argv, lens);
+    r = redis_exchange_command(rc, "PING", 1, argv, lens);
     if (r == NULL) {
         rv = redis_conn_fail(rc, err);
         goto out;
@@ -552,8 +481,13 @@ redis_conn_ping(struct redis_conn *rc, struct charon_err *err)
         rv = redis_conn_error_reply(rc, r, err);
         goto out;
     }
+    rv = redis_reply_pong(r, err);
+    if (rv != CHARON_OK) {
+        snprintf(rc->why, sizeof(rc->why), "%.199s", err->msg);
+        rv = redis_conn_fail(rc, err);
+        goto out;
+    }
     redis_conn_ok(rc);
-    rv = CHARON_OK;
 out:
     if (r != NULL)
         freeReplyObject(r);

@@ -209,6 +209,26 @@ redis_lua_hash(char hex[17], struct charon_err *err)
     return CHARON_OK;
 }
 
+/* lua->sha: the SHA-1 of the script text, in hex, as Redis names it. */
+static int
+redis_lua_sha1(struct redis_lua *lua, struct charon_err *err)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0, i;
+
+    if (EVP_Digest(lua->script, lua->script_len, md, &mdlen, EVP_sha1(),
+                   NULL) != 1 || mdlen != 20)
+        return charon_err_set(err, CHARON_EIO, "SHA-1 of the Redis script "
+                              "failed");
+    for (i = 0; i < 20; i++) {
+        lua->sha[2 * i] = digits[md[i] >> 4];
+        lua->sha[2 * i + 1] = digits[md[i] & 0x0f];
+    }
+    lua->sha[40] = '\0';
+    return CHARON_OK;
+}
+
 /* Appends src to dst at *pos with every "@NAME@" replaced by name; dst
  * has room (the caller sized it). */
 static void
@@ -265,7 +285,10 @@ redis_lua_init(struct redis_lua *lua, struct charon_err *err)
     redis_lua_expand(lua->script, &pos, redis_lua_script, lua->name);
     lua->script[pos] = '\0';
     lua->script_len = pos;
-    return CHARON_OK;
+    rc = redis_lua_sha1(lua, err);
+    if (rc != CHARON_OK)
+        redis_lua_free(lua);
+    return rc;
 }
 
 void

@@ -33,10 +33,13 @@ struct redis_lua {
     size_t library_len;
     char *script;                              /* EVAL/SCRIPT LOAD text  */
     size_t script_len;
+    char sha[41];                              /* its SHA-1, hex: EVALSHA */
 };
 
 /* Builds the texts and names (the hash is SHA-256 of the template, see
- * redis_lua.c).  CHARON_ENOMEM or CHARON_EIO on failure. */
+ * redis_lua.c) and the script's SHA-1, which names it for EVALSHA (and
+ * which SCRIPT LOAD must answer).  CHARON_ENOMEM or CHARON_EIO on
+ * failure. */
 int redis_lua_init(struct redis_lua *lua, struct charon_err *err);
 void redis_lua_free(struct redis_lua *lua);
 

@@ -22,7 +22,9 @@
  * it connects, together with AUTH and SELECT (one more round trip per
  * connection), and again if Redis lost it.  Where FUNCTION is unknown or
  * forbidden, the same code runs as a script through EVALSHA.
- * Connections, timeouts and backoff: redis_conn.c.
+ * Connections, timeouts and backoff: redis_conn.c; round trips:
+ * redis_exchange.c, redis_reader.c; what a reply may be and means:
+ * redis_reply.c (any other reply drops the connection: 503).
  *
  * Not supported: Redis Cluster redirections (MOVED/ASK; the keys are
  * cluster-safe, the client is not), Sentinel discovery (point host at the
@@ -43,6 +45,7 @@
 #include <unistd.h>
 
 #include "redis_conn.h"
+#include "redis_reply.h"
 #include "store_redis.h"
 
 static const struct charon_option store_redis_options[] = {
@@ -236,35 +239,13 @@ store_redis_ts(void *ts, struct charon_err *err)
     return CHARON_OK;
 }
 
-/* Parses a stored lock_version; -1 if it is not a decimal uint64. */
-static int
-store_redis_lock(const redisReply *r, uint64_t *lock)
-{
-    char buf[24];
-    char *end;
-    unsigned long long v;
-
-    if (r->type != REDIS_REPLY_STRING || r->len == 0
-        || r->len >= sizeof(buf))
-        return -1;
-    memcpy(buf, r->str, r->len);
-    buf[r->len] = '\0';
-    if (buf[0] < '0' || buf[0] > '9')
-        return -1;
-    errno = 0;
-    v = strtoull(buf, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *lock = (uint64_t)v;
-    return 0;
-}
-
 /* One call of op on one session (get, delete): the arguments are the
- * session id and the core's now; *reply is the caller's to free. */
+ * session id and the core's now; take gets the reply. */
 static int
 store_redis_session_op(struct store_redis *s, void *ts,
                        const struct charon_store_key *key, enum redis_op op,
-                       redisReply **reply, struct charon_err *err)
+                       redis_conn_take_fn take, void *ctx,
+                       struct charon_err *err)
 {
     struct redis_conn *rc = ts;
     struct redis_keys k;
@@ -286,7 +267,37 @@ store_redis_session_op(struct store_redis *s, void *ts,
     lens[0] = strlen(key->session_id);
     args[1] = now;
     lens[1] = strlen(now);
-    return redis_conn_op(rc, op, &k, 2, args, lens, reply, err);
+    return redis_conn_op(rc, op, &k, 2, args, lens, take, ctx, err);
+}
+
+/* Records whose lock_version is not a number count as absent: one line
+ * says how many (never one line per record: a get_all may hold many). */
+static void
+store_redis_ignored(const struct store_redis *s, size_t ignored)
+{
+    if (ignored > 0)
+        s->host->log(s->host, CHARON_LOG_WARN, "Redis at %s: ignored %zu "
+                     "stored session(s) whose lock_version is not a number",
+                     s->where, ignored);
+}
+
+/* What get hands to redis_conn_op and gets back. */
+struct store_redis_got {
+    const struct store_redis *s;
+    struct charon_buf *out;
+    uint64_t lock;
+};
+
+static int
+store_redis_take_get(void *ctx, const redisReply *r, struct charon_err *err)
+{
+    struct store_redis_got *g = ctx;
+    size_t ignored = 0;
+    int rv;
+
+    rv = redis_reply_get(r, g->out, &g->lock, &ignored, err);
+    store_redis_ignored(g->s, ignored);
+    return rv;
 }
 
 static int
@@ -295,30 +306,34 @@ store_redis_get(void *instance, void *ts, const struct charon_store_key *key,
                 struct charon_err *err)
 {
     struct store_redis *s = instance;
-    redisReply *r = NULL;
-    uint64_t lock = 0;
+    struct store_redis_got g = { .s = s, .out = out, .lock = 0 };
     int rv;
 
-    rv = store_redis_session_op(s, ts, key, REDIS_OP_GET, &r, err);
-    if (rv != CHARON_OK)
-        return rv;
-    if (r->type == REDIS_REPLY_NIL) {
-        rv = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
-    } else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
-               || r->element[0]->type != REDIS_REPLY_STRING) {
-        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
-                            "reply to get", s->where);
-    } else if (store_redis_lock(r->element[1], &lock) != 0) {
-        s->host->log(s->host, CHARON_LOG_WARN, "ignored a session whose "
-                     "stored lock_version is not a number");
-        rv = charon_err_set(err, CHARON_ENOTFOUND, "no such session");
-    } else if (charon_buf_append(out, r->element[0]->str,
-                                 r->element[0]->len) != CHARON_OK) {
-        rv = charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    } else {
-        *lock_version = lock;
-    }
-    freeReplyObject(r);
+    rv = store_redis_session_op(s, ts, key, REDIS_OP_GET,
+                                store_redis_take_get, &g, err);
+    if (rv == CHARON_OK)
+        *lock_version = g.lock;
+    return rv;
+}
+
+/* What get_all hands to redis_conn_op: the core's walk, and where it
+ * stopped (its non-zero return, which get_all returns). */
+struct store_redis_walk {
+    const struct store_redis *s;
+    charon_store_each_fn each;
+    void *ctx;
+    int stopped;
+};
+
+static int
+store_redis_take_all(void *ctx, const redisReply *r, struct charon_err *err)
+{
+    struct store_redis_walk *w = ctx;
+    size_t ignored = 0;
+    int rv;
+
+    rv = redis_reply_get_all(r, w->each, w->ctx, &w->stopped, &ignored, err);
+    store_redis_ignored(w->s, ignored);
     return rv;
 }
 
@@ -329,13 +344,12 @@ store_redis_get_all(void *instance, void *ts,
                     struct charon_err *err)
 {
     struct store_redis *s = instance;
+    struct store_redis_walk w = { .s = s, .each = each, .ctx = ctx };
     struct redis_conn *rc = ts;
     struct redis_keys k;
-    redisReply *r = NULL;
     const char *args[1];
-    size_t lens[1], i;
+    size_t lens[1];
     char now[24];
-    uint64_t lock;
     int rv;
 
     rv = store_redis_ts(ts, err);
@@ -346,29 +360,16 @@ store_redis_get_all(void *instance, void *ts,
     snprintf(now, sizeof(now), "%" PRId64, s->host->now(s->host));
     args[0] = now;
     lens[0] = strlen(now);
-    rv = redis_conn_op(rc, REDIS_OP_GET_ALL, &k, 1, args, lens, &r, err);
-    if (rv != CHARON_OK)
-        return rv;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
-                            "reply to get_all", s->where);
-        goto out;
-    }
-    for (i = 0; i < r->elements; i += 2) {
-        if (r->element[i]->type != REDIS_REPLY_STRING
-            || store_redis_lock(r->element[i + 1], &lock) != 0) {
-            s->host->log(s->host, CHARON_LOG_WARN, "ignored a session whose "
-                         "stored lock_version is not a number");
-            continue;
-        }
-        rv = each(ctx, r->element[i]->str, r->element[i]->len, lock);
-        if (rv != 0)
-            goto out;
-    }
-    rv = CHARON_OK;
-out:
-    freeReplyObject(r);
-    return rv;
+    rv = redis_conn_op(rc, REDIS_OP_GET_ALL, &k, 1, args, lens,
+                       store_redis_take_all, &w, err);
+    return rv == CHARON_OK && w.stopped != 0 ? w.stopped : rv;
+}
+
+static int
+store_redis_take_upsert(void *ctx, const redisReply *r,
+                        struct charon_err *err)
+{
+    return redis_reply_upsert(r, *(const uint64_t *)ctx, err);
 }
 
 static int
@@ -380,7 +381,6 @@ store_redis_upsert(void *instance, void *ts,
     struct store_redis *s = instance;
     struct redis_conn *rc = ts;
     struct redis_keys k;
-    redisReply *r = NULL;
     const char *args[6];
     size_t lens[6];
     char exp_s[24], new_s[24], exp_at[24], now[24];
@@ -411,21 +411,15 @@ store_redis_upsert(void *instance, void *ts,
     args[5] = now;
     for (i = 0; i < 6; i++)
         lens[i] = i == 3 ? len : strlen(args[i]);
-    rv = redis_conn_op(rc, REDIS_OP_UPSERT, &k, 6, args, lens, &r, err);
-    if (rv != CHARON_OK)
-        return rv;
-    if (r->type != REDIS_REPLY_INTEGER)
-        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
-                            "reply to upsert", s->where);
-    else if (r->integer == 0)
-        rv = charon_err_set(err, CHARON_ECONFLICT, expect == 0
-                            ? "a live session has this id"
-                            : "lock_version moved on");
-    else if (r->integer < 0)
-        rv = charon_err_set(err, CHARON_ECONFLICT, "the session is gone "
-                            "(deleted or expired)");
-    freeReplyObject(r);
-    return rv;
+    return redis_conn_op(rc, REDIS_OP_UPSERT, &k, 6, args, lens,
+                         store_redis_take_upsert, &expect, err);
+}
+
+static int
+store_redis_take_delete(void *ctx, const redisReply *r,
+                        struct charon_err *err)
+{
+    return redis_reply_deleted(r, *(const enum redis_op *)ctx, err);
 }
 
 static int
@@ -433,18 +427,10 @@ store_redis_delete_one(void *instance, void *ts,
                        const struct charon_store_key *key,
                        struct charon_err *err)
 {
-    struct store_redis *s = instance;
-    redisReply *r = NULL;
-    int rv;
+    enum redis_op op = REDIS_OP_DELETE;
 
-    rv = store_redis_session_op(s, ts, key, REDIS_OP_DELETE, &r, err);
-    if (rv != CHARON_OK)
-        return rv;
-    if (r->type != REDIS_REPLY_INTEGER)
-        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
-                            "reply to delete", s->where);
-    freeReplyObject(r);
-    return rv;
+    return store_redis_session_op(instance, ts, key, op,
+                                  store_redis_take_delete, &op, err);
 }
 
 static int
@@ -454,8 +440,8 @@ store_redis_delete_all(void *instance, void *ts,
 {
     struct store_redis *s = instance;
     struct redis_conn *rc = ts;
+    enum redis_op op = REDIS_OP_DELETE_ALL;
     struct redis_keys k;
-    redisReply *r = NULL;
     const char *args[3];
     size_t lens[3];
     char now[24];
@@ -472,14 +458,8 @@ store_redis_delete_all(void *instance, void *ts,
     args[2] = now;
     for (i = 0; i < 3; i++)
         lens[i] = strlen(args[i]);
-    rv = redis_conn_op(rc, REDIS_OP_DELETE_ALL, &k, 3, args, lens, &r, err);
-    if (rv != CHARON_OK)
-        return rv;
-    if (r->type != REDIS_REPLY_INTEGER)
-        rv = charon_err_set(err, CHARON_EIO, "Redis at %s: unexpected "
-                            "reply to delete_all", s->where);
-    freeReplyObject(r);
-    return rv;
+    return redis_conn_op(rc, op, &k, 3, args, lens, store_redis_take_delete,
+                         &op, err);
 }
 
 static int
