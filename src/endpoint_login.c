@@ -11,6 +11,7 @@
 
 #include "body.h"
 #include "endpoint_common.h"
+#include "json_print.h"
 #include "log.h"
 #include "request.h"
 #include "session_reply.h"
@@ -28,6 +29,15 @@ struct login {
     char *extra_payload;                 /* heap: JSON text             */
     int transport;
 };
+
+/* 503 for want of memory; returns 0 like login_bad. */
+static int
+login_oom(struct worker *w)
+{
+    http_reply_json_error(&w->reply, 503, "service_unavailable",
+                          "out of memory");
+    return 0;
+}
 
 static int
 login_bad(struct worker *w, const char *message)
@@ -106,14 +116,14 @@ login_issuer(struct worker *w, struct login *l)
     if (json_object_is_type(v, json_type_int)) {
         /* json-c clamps integers beyond 64 bits; a clamped value has
          * more than 15 digits, which session_tokens_create refuses. */
-        if (charon_buf_puts(&l->user_id, json_object_to_json_string(v)))
-            return login_bad(w, "out of memory");
+        if (json_print(v, &l->user_id) != CHARON_OK)
+            return login_oom(w);
         l->opts.user_id_is_int = 1;
     } else if (json_object_is_type(v, json_type_string) &&
                json_object_get_string_len(v) > 0 &&
                body_string(l->body, "user_id") != NULL) {
         if (charon_buf_puts(&l->user_id, json_object_get_string(v)))
-            return login_bad(w, "out of memory");
+            return login_oom(w);
     } else {
         return login_bad(w, "user_id must be a non-empty string or an "
                          "integer");
@@ -132,10 +142,15 @@ login_issuer(struct worker *w, struct login *l)
         !login_object(w, l->body, "extra_session_payload", &extra))
         return 0;
     if (extra != NULL) {
-        l->extra_payload = strdup(json_object_to_json_string_ext(
-            extra, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        if (l->extra_payload == NULL)
-            return login_bad(w, "out of memory");
+        /* Our printer: json-c's can drop a member when memory runs out,
+         * and this text is stored with the session. */
+        struct charon_buf text = CHARON_BUF_INIT;
+
+        if (json_print(extra, &text) != CHARON_OK) {
+            charon_buf_free(&text);
+            return login_oom(w);
+        }
+        l->extra_payload = (char *)text.data;
         l->opts.extra_payload = l->extra_payload;
     }
     return 1;

@@ -209,11 +209,12 @@ json_claims_value_at(struct json_claims_cursor *c, int depth,
     return rc;
 }
 
-/* Decodes string value v (with quotes) into buf; -1 if it does not fit
- * or holds a NUL.  Surrogate pairs become one UTF-8 sequence; a lone
- * surrogate becomes U+FFFD. */
+/* Decodes the raw text of a string (between its quotes) into buf; -1 if
+ * it does not fit or, unless nul_ok, holds a NUL.  Surrogate pairs become
+ * one UTF-8 sequence; a lone surrogate becomes U+FFFD. */
 static int
-json_claims_unescape(const char *p, size_t len, char *buf, size_t cap)
+json_claims_unescape(const char *p, size_t len, char *buf, size_t cap,
+                     int nul_ok)
 {
     const char *end = p + len;
     size_t o = 0, k;
@@ -257,7 +258,7 @@ json_claims_unescape(const char *p, size_t len, char *buf, size_t cap)
             break;
         default:  cp = (unsigned char)*p; break;   /* " \ / */
         }
-        if (cp == 0)
+        if (cp == 0 && !nul_ok)
             return -1;
         /* The UTF-8 bytes of cp and the NUL must fit. */
         k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
@@ -293,8 +294,8 @@ json_claims_name_eq(const struct json_claims_member *a, const char *b,
 
     if (!a->name_escaped && !b_escaped)
         return a->name_len == b_len && memcmp(a->name, b, b_len) == 0;
-    xl = json_claims_unescape(a->name, a->name_len, x, sizeof(x));
-    yl = json_claims_unescape(b, b_len, y, sizeof(y));
+    xl = json_claims_unescape(a->name, a->name_len, x, sizeof(x), 0);
+    yl = json_claims_unescape(b, b_len, y, sizeof(y), 0);
     /* Undecodable or oversized names compare as their raw bytes. */
     if (xl < 0 || yl < 0)
         return a->name_len == b_len && memcmp(a->name, b, b_len) == 0;
@@ -394,7 +395,7 @@ json_claims_text(const struct json_claims_value *v, char *buf, size_t cap)
 {
     switch (v->type) {
     case JSON_CLAIMS_STRING:
-        return json_claims_unescape(v->p + 1, v->len - 2, buf, cap);
+        return json_claims_unescape(v->p + 1, v->len - 2, buf, cap, 0);
     case JSON_CLAIMS_NUMBER:
     case JSON_CLAIMS_TRUE:
     case JSON_CLAIMS_FALSE:
@@ -428,7 +429,7 @@ json_claims_string_is(const struct json_claims_value *v, const char *s)
         if (buf == NULL)
             return 0;
     }
-    len = json_claims_unescape(v->p + 1, v->len - 2, buf, cap);
+    len = json_claims_unescape(v->p + 1, v->len - 2, buf, cap, 0);
     eq = len >= 0 && (size_t)len == n && memcmp(buf, s, n) == 0;
     if (buf != stack)
         free(buf);
@@ -457,4 +458,68 @@ json_claims_array_next(const struct json_claims_value *v, size_t *pos,
         return 0;
     *pos = (size_t)(c.p - v->p);
     return 1;
+}
+
+int
+json_claims_value_parse(const char *text, size_t len,
+                        struct json_claims_value *out)
+{
+    struct json_claims_cursor c = { text, text + len };
+
+    json_claims_ws(&c);
+    if (json_claims_value_at(&c, 0, out) < 0)
+        return -1;
+    json_claims_ws(&c);
+    return c.p == c.end ? 0 : -1;
+}
+
+int
+json_claims_object_next(const struct json_claims_value *v, size_t *pos,
+                        struct json_claims_member *m)
+{
+    struct json_claims_cursor c;
+    int escaped;
+
+    if (v->type != JSON_CLAIMS_OBJECT)
+        return 0;
+    c.p = v->p + (*pos == 0 ? 1 : *pos);
+    c.end = v->p + v->len - 1;          /* before the '}' */
+    json_claims_ws(&c);
+    if (c.p < c.end && *c.p == ',') {
+        c.p++;
+        json_claims_ws(&c);
+    }
+    /* The object was validated whole: each member parses. */
+    if (c.p >= c.end || *c.p != '"')
+        return 0;
+    m->name = c.p + 1;
+    if (json_claims_skip_string(&c, &escaped) < 0)
+        return 0;
+    m->name_len = (size_t)(c.p - 1 - m->name);
+    m->name_escaped = escaped;
+    json_claims_ws(&c);
+    if (c.p >= c.end || *c.p != ':')
+        return 0;
+    c.p++;
+    json_claims_ws(&c);
+    if (json_claims_value_at(&c, 0, &m->value) < 0)
+        return 0;
+    *pos = (size_t)(c.p - v->p);
+    return 1;
+}
+
+int
+json_claims_name_text(const struct json_claims_member *m, char *buf,
+                      size_t cap)
+{
+    return json_claims_unescape(m->name, m->name_len, buf, cap, 0);
+}
+
+int
+json_claims_string_bytes(const struct json_claims_value *v, char *buf,
+                         size_t cap)
+{
+    if (v->type != JSON_CLAIMS_STRING)
+        return -1;
+    return json_claims_unescape(v->p + 1, v->len - 2, buf, cap, 1);
 }

@@ -76,4 +76,33 @@ int json_claims_string_is(const struct json_claims_value *v, const char *s);
 int json_claims_array_next(const struct json_claims_value *v, size_t *pos,
                            struct json_claims_value *elem);
 
+/*
+ * For a reader that builds a tree of the whole text (a request body,
+ * body.c); the token path does not use these.
+ */
+
+/* Validates text as exactly one JSON value of any type, white space
+ * around it, nested at most JSON_CLAIMS_MAX_DEPTH deep; counting members
+ * and elements and refusing repeated names are the caller's.  0 with the
+ * value in *out, or -1. */
+int json_claims_value_parse(const char *text, size_t len,
+                            struct json_claims_value *out);
+
+/* Walks an object's members (v from json_claims_value_parse, or found
+ * inside one), as json_claims_array_next walks an array. */
+int json_claims_object_next(const struct json_claims_value *v, size_t *pos,
+                            struct json_claims_member *m);
+
+/* The decoded name of m, NUL-terminated in buf: its length, or -1 if it
+ * is longer than cap - 1 bytes or decodes to a NUL byte. */
+int json_claims_name_text(const struct json_claims_member *m, char *buf,
+                          size_t cap);
+
+/* As json_claims_text for a string, but "\u0000" gives a NUL byte in buf
+ * instead of -1, for a caller that keeps the length: the length, or -1
+ * if v is not a string or does not fit in cap - 1 bytes.  The decoded
+ * bytes are never more than the raw ones (v->len - 2). */
+int json_claims_string_bytes(const struct json_claims_value *v, char *buf,
+                             size_t cap);
+
 #endif /* CHARON_JSON_CLAIMS_H */

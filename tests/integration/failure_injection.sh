@@ -75,6 +75,7 @@ expect_contains "the log names the injected failures" "$(cat "$T/daemon.log")" \
 # failed refresh must leave the session's lock_version as it was.
 FM=$BUILD/tests/.libs/failmalloc.so
 SWEEP=${CHARON_FM_SWEEP:-400}
+STRIDE=${CHARON_FM_STRIDE:-13}
 if [ "${CHARON_SANITIZERS:-no}" = yes ]; then
     echo "ok - allocation failures # SKIP sanitizer build"
 elif [ ! -f "$FM" ]; then
@@ -114,7 +115,10 @@ else
         C=$(sed -n 's/.*calls=\([0-9]*\).*/\1/p' "$T/fm.rep")
         L0=$(sed -n 's/.*live=\([0-9]*\).*/\1/p' "$T/fm.rep")
         bad=""; leaks=""
-        for n in $(seq $((C > SWEEP ? C - SWEEP : 1)) $((C + 20))); do
+        # The request's own allocations one by one; before them (start-up:
+        # OpenSSL, config, plugins, keys) every STRIDE-th.
+        FIRST=$((C > SWEEP ? C - SWEEP : 1))
+        for n in $(seq 1 "$STRIDE" $((FIRST - 1))) $(seq "$FIRST" $((C + 20))); do
             rm -f "$T/fm.rep"
             fm_$path LD_PRELOAD="$FM" FAILMALLOC_N=$n FAILMALLOC_REPORT="$T/fm.rep" \
                 > "$T/fm.out" 2> "$T/fm.err"
@@ -141,14 +145,19 @@ else
             fi
             if [ "$path" = refresh ]; then
                 case $st in
-                200) LOCK=$(field lock_version < "$T/fm.out") ;;
+                # (the newest refresh token: the sweep outlasts a
+                # fresh_cycle, after which an old generation is stale)
+                200) LOCK=$(field lock_version < "$T/fm.out")
+                     tok=$(field refresh_token < "$T/fm.out")
+                     if [ -n "$tok" ]; then RT=$tok
+                     else why="${why}200 without a refresh token"; fi ;;
                 *)  # the same refresh token again, nothing failing
                     fm_refresh > "$T/fm.out2" 2>/dev/null
                     now=$(field lock_version < "$T/fm.out2")
                     if [ "$now" != $((LOCK + 1)) ]; then
                         why="$why${why:+; }a failed refresh (status ${st:-none}) moved lock_version from $LOCK (now $now after one good refresh)"
                     fi
-                    [ -n "$now" ] && LOCK=$now ;;
+                    [ -n "$now" ] && LOCK=$now && RT=$(field refresh_token < "$T/fm.out2") ;;
                 esac
             fi
             [ -n "$why" ] && bad="$bad
@@ -156,7 +165,7 @@ N=$n (of $C): $why: $(grep -v '"event"' "$T/fm.err" | head -2 | tr '\n' ' ')"
         done
         [ -n "$leaks" ] && echo "# $path: more blocks live at exit than the counting run's $L0 (N:+blocks):$leaks" | fold -w 100
         if [ -z "$bad" ]; then
-            ok "allocation failures on the $path path: N = $((C > SWEEP ? C - SWEEP : 1))..$((C + 20)) all clean"
+            ok "allocation failures on the $path path: N = 1..$((FIRST - 1)) every $STRIDE-th, $FIRST..$((C + 20)) each, all clean"
         else
             not_ok "allocation failures on the $path path" "$(printf '%s\n' "$bad" | sed '/^$/d' | head -40)"
         fi

@@ -155,6 +155,98 @@ test_arrays_are_walked(void)
                                               &e));
 }
 
+static void
+test_any_value_parses_for_a_tree_reader(void)
+{
+    static const char *const ok[] = {
+        "{}", " [1,{}] ", "\"s\"", "-0.5e3", "null", "true",
+        "{\"a\":1,\"a\":2}", NULL               /* repeats: the caller's */
+    };
+    static const char *const bad[] = {
+        "", " ", "{} {}", "[1,]", "1.", "{\"a\":1}x", "nul", NULL
+    };
+    struct json_claims_value v;
+    char deep[64];
+    size_t i;
+
+    for (i = 0; ok[i] != NULL; i++)
+        CU_ASSERT_EQUAL(0, json_claims_value_parse(ok[i], strlen(ok[i]),
+                                                   &v));
+    for (i = 0; bad[i] != NULL; i++)
+        CU_ASSERT_EQUAL(-1, json_claims_value_parse(bad[i], strlen(bad[i]),
+                                                    &v));
+    CU_ASSERT_EQUAL_FATAL(0, json_claims_value_parse(" [1] ", 5, &v));
+    CU_ASSERT_EQUAL(JSON_CLAIMS_ARRAY, v.type);
+    CU_ASSERT_EQUAL(3, v.len);
+    /* 16 nested arrays with a number inside, not 17. */
+    memset(deep, 0, sizeof(deep));
+    memset(deep, '[', JSON_CLAIMS_MAX_DEPTH);
+    strcat(deep, "1");
+    memset(deep + strlen(deep), ']', JSON_CLAIMS_MAX_DEPTH);
+    CU_ASSERT_EQUAL(0, json_claims_value_parse(deep, strlen(deep), &v));
+    memmove(deep + 1, deep, strlen(deep) + 1);
+    strcat(deep, "]");
+    CU_ASSERT_EQUAL(-1, json_claims_value_parse(deep, strlen(deep), &v));
+}
+
+static void
+test_object_members_are_walked(void)
+{
+    static const char text[] = "{ \"a\" : [1,{\"b\":2}] , \"c\\u0064\":\"x\","
+                               "\"e\":{},\"a\":null }";
+    struct json_claims_member m;
+    struct json_claims_value v;
+    char buf[16], all[128] = "";
+    size_t pos = 0;
+
+    CU_ASSERT_EQUAL_FATAL(0, json_claims_value_parse(text, strlen(text), &v));
+    while (json_claims_object_next(&v, &pos, &m)) {
+        CU_ASSERT_FATAL(json_claims_name_text(&m, buf, sizeof(buf)) >= 0);
+        strcat(all, buf);
+        strcat(all, "=");
+        strncat(all, m.value.p, m.value.len);
+        strcat(all, "|");
+    }
+    CU_ASSERT_STRING_EQUAL("a=[1,{\"b\":2}]|cd=\"x\"|e={}|a=null|", all);
+    pos = 0;
+    CU_ASSERT_EQUAL_FATAL(0, json_claims_value_parse("{ }", 3, &v));
+    CU_ASSERT_EQUAL(0, json_claims_object_next(&v, &pos, &m));
+    /* Not an object: nothing to walk. */
+    CU_ASSERT_EQUAL_FATAL(0, json_claims_value_parse("[1]", 3, &v));
+    CU_ASSERT_EQUAL(0, json_claims_object_next(&v, &pos, &m));
+}
+
+static void
+test_names_and_string_bytes_decode(void)
+{
+    struct json_claims_member m;
+    struct json_claims_value v;
+    char buf[16];
+    size_t pos = 0;
+
+    CU_ASSERT_EQUAL_FATAL(0, parse("{\"a\\u0000b\":\"x\\u0000y\","
+                                   "\"\\ud83d\\ude00\":1}"));
+    /* A name decoding to a NUL byte is refused; a string value may keep
+     * it through json_claims_string_bytes (not json_claims_text). */
+    CU_ASSERT_EQUAL(-1, json_claims_name_text(&c.m[0], buf, sizeof(buf)));
+    CU_ASSERT_EQUAL(-1, json_claims_text(&c.m[0].value, buf, sizeof(buf)));
+    CU_ASSERT_EQUAL(3, json_claims_string_bytes(&c.m[0].value, buf,
+                                                sizeof(buf)));
+    CU_ASSERT_EQUAL(0, memcmp("x\0y", buf, 4));
+    CU_ASSERT_EQUAL(4, json_claims_name_text(&c.m[1], buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("\xf0\x9f\x98\x80", buf);
+    /* Too small a buffer, and not a string. */
+    CU_ASSERT_EQUAL(-1, json_claims_name_text(&c.m[1], buf, 4));
+    CU_ASSERT_EQUAL(-1, json_claims_string_bytes(&c.m[0].value, buf, 3));
+    CU_ASSERT_EQUAL(-1, json_claims_string_bytes(&c.m[1].value, buf,
+                                                 sizeof(buf)));
+    CU_ASSERT_EQUAL_FATAL(0, json_claims_value_parse("{\"\\u00e9\":0}", 12,
+                                                     &v));
+    CU_ASSERT_FATAL(json_claims_object_next(&v, &pos, &m));
+    CU_ASSERT_EQUAL(2, json_claims_name_text(&m, buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("\xc3\xa9", buf);
+}
+
 static const CU_TestInfo json_claims_tests[] = {
     { "valid objects parse", test_valid_objects_parse },
     { "invalid or non-object text is refused", test_invalid_text_is_refused },
@@ -163,6 +255,11 @@ static const CU_TestInfo json_claims_tests[] = {
     { "members are found and decoded", test_members_are_found_and_decoded },
     { "surrogate pairs decode; NUL is refused", test_surrogates_and_nul },
     { "arrays are walked element by element", test_arrays_are_walked },
+    { "any one value parses for a tree reader (depth bounded, repeats kept)",
+      test_any_value_parses_for_a_tree_reader },
+    { "object members are walked in order", test_object_members_are_walked },
+    { "names and string bytes decode; only string bytes keep a NUL",
+      test_names_and_string_bytes_decode },
     CU_TEST_INFO_NULL
 };
 
