@@ -214,8 +214,7 @@ login_issuer_key(struct worker *w, const struct request *req)
     if (ok == 1)
         return 1;
     if (ok < 0) {
-        http_reply_json_error(&w->reply, 503, "service_unavailable",
-                              "out of memory");
+        login_oom(w);
         return -1;
     }
     log_msg(CHARON_LOG_WARN, "login with a wrong or unconfigured issuer key");
@@ -237,8 +236,7 @@ login_parse(struct worker *w, struct request *req, struct login *l)
             http_reply_json_error(&w->reply, 413, "payload_too_large",
                                   "request body too large");
         else if (rc == CHARON_ENOMEM)
-            http_reply_json_error(&w->reply, 503, "service_unavailable",
-                                  "out of memory");
+            login_oom(w);
         else
             login_bad(w, "the request body could not be read");
         return 0;
@@ -253,11 +251,8 @@ login_parse(struct worker *w, struct request *req, struct login *l)
                               err.msg);
         return 0;
     }
-    if (rc == CHARON_ENOMEM) {
-        http_reply_json_error(&w->reply, 503, "service_unavailable",
-                              "out of memory");
-        return 0;
-    }
+    if (rc == CHARON_ENOMEM)
+        return login_oom(w);
     if (rc != CHARON_OK)
         return login_bad(w, err.msg);
     return 1;

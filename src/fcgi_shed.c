@@ -192,29 +192,33 @@ fcgi_shed_thread(void *arg)
     return NULL;
 }
 
-void
-fcgi_shed_hold(struct fcgi_shed *s)
+/* Wakes the shed thread: every thread may now be stuck. */
+static void
+fcgi_shed_wake(struct fcgi_shed *s)
 {
     uint64_t one = 1;
 
-    if (atomic_fetch_sub(&s->idle, 1) == 1 &&
-        write(s->full_fd, &one, sizeof(one)) < 0)
+    if (write(s->full_fd, &one, sizeof(one)) < 0)
         log_msg(CHARON_LOG_ERR, "waking the shed thread: %s", strerror(errno));
+}
+
+void
+fcgi_shed_hold(struct fcgi_shed *s)
+{
+    if (atomic_fetch_sub(&s->idle, 1) == 1)
+        fcgi_shed_wake(s);
 }
 
 void
 fcgi_shed_serving(struct fcgi_shed *s, int on)
 {
-    uint64_t one = 1;
-
     if (on) {
         atomic_fetch_add(&s->serving, 1);
         return;
     }
     atomic_fetch_add(&s->freed, 1);
-    if (atomic_fetch_sub(&s->serving, 1) == 1 && atomic_load(&s->idle) == 0 &&
-        write(s->full_fd, &one, sizeof(one)) < 0)
-        log_msg(CHARON_LOG_ERR, "waking the shed thread: %s", strerror(errno));
+    if (atomic_fetch_sub(&s->serving, 1) == 1 && atomic_load(&s->idle) == 0)
+        fcgi_shed_wake(s);
 }
 
 void

@@ -344,6 +344,20 @@ redis_conn_reload(struct redis_conn *rc, int *broken)
     return loaded > 0 ? 0 : -1;
 }
 
+/* After a reply's interpretation: a reply this code never gets (EIO: not
+ * our library, or not Redis) leaves the connection unusable and says why;
+ * any other outcome shows the connection sound. */
+static int
+redis_conn_judge(struct redis_conn *rc, int rv, struct charon_err *err)
+{
+    if (rv == CHARON_EIO) {
+        snprintf(rc->why, sizeof(rc->why), "%.199s", err->msg);
+        return redis_conn_fail(rc, err);
+    }
+    redis_conn_ok(rc);
+    return rv;
+}
+
 /* An error reply to an operation: CHARON_EUNAVAIL.  Replies saying this
  * server cannot take it now (a replica after a failover, loading, busy)
  * also drop the connection, so the next one may reach another server. */
@@ -444,14 +458,7 @@ redis_conn_op(struct redis_conn *rc, enum redis_op op,
             goto out;
         }
     }
-    rv = take(ctx, r, err);
-    if (rv == CHARON_EIO) {
-        /* Not a reply this code gives: not our library, or not Redis. */
-        snprintf(rc->why, sizeof(rc->why), "%.199s", err->msg);
-        rv = redis_conn_fail(rc, err);
-    } else {
-        redis_conn_ok(rc);
-    }
+    rv = redis_conn_judge(rc, take(ctx, r, err), err);
 out:
     if (r != NULL)
         freeReplyObject(r);
@@ -481,13 +488,7 @@ redis_conn_ping(struct redis_conn *rc, struct charon_err *err)
         rv = redis_conn_error_reply(rc, r, err);
         goto out;
     }
-    rv = redis_reply_pong(r, err);
-    if (rv != CHARON_OK) {
-        snprintf(rc->why, sizeof(rc->why), "%.199s", err->msg);
-        rv = redis_conn_fail(rc, err);
-        goto out;
-    }
-    redis_conn_ok(rc);
+    rv = redis_conn_judge(rc, redis_reply_pong(r, err), err);
 out:
     if (r != NULL)
         freeReplyObject(r);
