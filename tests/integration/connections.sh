@@ -20,17 +20,8 @@ start_daemon() {
 # stop_daemon NAME: SIGTERM, exit 0, no sanitizer report
 stop_daemon() {
     kill -TERM "$DPID" 2>/dev/null
-    if wait_for_exit "$DPID" 20; then
-        PIDS=$(printf '%s\n' $PIDS | grep -vx "$DPID" | tr '\n' ' ')
-        expect_eq "$1: the daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0"
-    else
-        not_ok "$1: the daemon exits on SIGTERM"
-    fi
-    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/$1.log"; then
-        not_ok "$1: no sanitizer report" "$(grep -E -A20 'Sanitizer|runtime error:' "$T/$1.log" | head -40)"
-    else
-        ok "$1: no sanitizer report"
-    fi
+    expect_exit_0 "$DPID" "$1: the daemon"
+    expect_no_sanitizer_report "$1: no sanitizer report" "$T/$1.log"
 }
 # py MODE ADDR [ARGS...]
 py() {

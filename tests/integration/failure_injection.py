@@ -69,13 +69,7 @@ def alive():
 
 
 def remember(r):
-    try:
-        tok = r.json().get("tokens") or {}
-    except ValueError:
-        return
-    for k in ("access_token", "refresh_token"):
-        if tok.get(k):
-            TOKENS.append(tok[k])
+    TOKENS.extend(r.tokens())
 
 
 def login(user):

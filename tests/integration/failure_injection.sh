@@ -48,17 +48,8 @@ rc=$?
 if kill -0 "$DPID" 2>/dev/null; then ok "the daemon is still running"
 else not_ok "the daemon is still running" "$(tail -20 "$T/daemon.log")"; fi
 kill -TERM "$DPID" 2>/dev/null
-if wait_for_exit "$DPID" 20; then
-    PIDS=$(printf '%s\n' $PIDS | grep -vx "$DPID" | tr '\n' ' ')
-    expect_eq "the daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0"
-else
-    not_ok "the daemon exits on SIGTERM"
-fi
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/daemon.log"; then
-    not_ok "no sanitizer report" "$(grep -E -A20 'Sanitizer|runtime error:' "$T/daemon.log" | head -40)"
-else
-    ok "no sanitizer report"
-fi
+expect_exit_0 "$DPID" "the daemon"
+expect_no_sanitizer_report "no sanitizer report" "$T/daemon.log"
 if [ -s "$T/tokens.txt" ] && grep -qF -f "$T/tokens.txt" "$T/daemon.log"; then
     not_ok "the daemon never logs a token" "$(grep -F -f "$T/tokens.txt" "$T/daemon.log" | head -5)"
 else

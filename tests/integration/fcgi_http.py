@@ -41,6 +41,19 @@ class Response:
     def json(self):
         return jsonlib.loads(self.body.decode())
 
+    def tokens(self):
+        """The access and refresh tokens a JSON reply carries under
+        "tokens" ([] when the body is not JSON or has none)."""
+        try:
+            d = self.json()
+        except ValueError:
+            return []
+        tok = d.get("tokens") if isinstance(d, dict) else None
+        if not isinstance(tok, dict):
+            return []
+        return [tok[k] for k in ("access_token", "refresh_token")
+                if isinstance(tok.get(k), str) and tok[k]]
+
     def set_cookies(self):
         """{name: (value, "attr; attr")} of every Set-Cookie header."""
         out = {}

@@ -104,6 +104,26 @@ wait_for_exit() {
     return 1
 }
 
+# expect_exit_0 PID WHAT [SUFFIX]: waits up to 20 s for PID (already sent
+# SIGTERM), drops it from PIDS, and checks "WHAT exits 0 on SIGTERM[SUFFIX]".
+expect_exit_0() {
+    if wait_for_exit "$1" 20; then
+        PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
+        expect_eq "$2 exits 0 on SIGTERM${3:-}" "$EXIT_STATUS" "0"
+    else
+        not_ok "$2 exits on SIGTERM${3:-}"
+    fi
+}
+
+# expect_no_sanitizer_report NAME LOG: no ASan, LSan or UBSan report in LOG.
+expect_no_sanitizer_report() {
+    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$2"; then
+        not_ok "$1" "$(grep -E -A20 'Sanitizer|runtime error:' "$2" | head -40)"
+    else
+        ok "$1"
+    fi
+}
+
 free_port() {
     "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

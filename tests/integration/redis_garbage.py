@@ -85,13 +85,7 @@ class Daemon:
 
     def request(self, *a, **kw):
         r = self.cl.request(*a, **kw)
-        try:
-            tok = r.json().get("tokens") or {}
-        except (ValueError, AttributeError):
-            tok = {}
-        for k in ("access_token", "refresh_token"):
-            if tok.get(k):
-                TOKENS.append(tok[k])
+        TOKENS.extend(r.tokens())
         return r
 
 

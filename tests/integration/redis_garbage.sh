@@ -96,18 +96,8 @@ for d in a b; do
         not_ok "daemon $d is still running" "$(tail -20 "$T/$d.log")"
     fi
     kill -TERM "${!pid_var}" 2>/dev/null
-    if wait_for_exit "${!pid_var}" 20; then
-        PIDS=$(printf '%s\n' $PIDS | grep -vx "${!pid_var}" | tr '\n' ' ')
-        expect_eq "daemon $d exits 0 on SIGTERM" "$EXIT_STATUS" "0"
-    else
-        not_ok "daemon $d exits on SIGTERM"
-    fi
-    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/$d.log"; then
-        not_ok "no sanitizer report from daemon $d" \
-            "$(grep -E -A20 'Sanitizer|runtime error:' "$T/$d.log" | head -40)"
-    else
-        ok "no sanitizer report from daemon $d"
-    fi
+    expect_exit_0 "${!pid_var}" "daemon $d"
+    expect_no_sanitizer_report "no sanitizer report from daemon $d" "$T/$d.log"
     if [ -s "$T/tokens.txt" ] && grep -qF -f "$T/tokens.txt" "$T/$d.log"; then
         not_ok "daemon $d never logs a token" "$(grep -F -f "$T/tokens.txt" "$T/$d.log" | head -5)"
     else

@@ -83,14 +83,7 @@ def claims(token):
 
 
 def remember(r):
-    try:
-        d = r.json()
-    except Exception:
-        return
-    if isinstance(d, dict) and isinstance(d.get("tokens"), dict):
-        for k in ("access_token", "refresh_token"):
-            if isinstance(d["tokens"].get(k), str):
-                TOKENS.append(d["tokens"][k])
+    TOKENS.extend(r.tokens())
     for _, (value, _) in r.set_cookies().items():
         if value:
             TOKENS.append(value)

@@ -81,17 +81,8 @@ for d in main race full; do
 done
 for d in main race full; do
     eval "pid=\$PID_$d"
-    if wait_for_exit "$pid" 20; then
-        PIDS=$(printf '%s\n' $PIDS | grep -vx "$pid" | tr '\n' ' ')
-        expect_eq "the $d daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0"
-    else
-        not_ok "the $d daemon exits on SIGTERM"
-    fi
-    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/$d.log"; then
-        not_ok "no sanitizer report from the $d daemon" "$(grep -E -A20 'Sanitizer|runtime error:' "$T/$d.log" | head -40)"
-    else
-        ok "no sanitizer report from the $d daemon"
-    fi
+    expect_exit_0 "$pid" "the $d daemon"
+    expect_no_sanitizer_report "no sanitizer report from the $d daemon" "$T/$d.log"
     if grep -qF -- "$PASSWORD" "$T/$d.log"; then
         not_ok "the $d daemon never logs the password"
     else

@@ -155,13 +155,7 @@ def consistent(db):
 
 # --- requests ----------------------------------------------------------------
 def remember(r):
-    try:
-        tok = r.json().get("tokens") or {}
-    except (ValueError, AttributeError):
-        return
-    for k in ("access_token", "refresh_token"):
-        if tok.get(k):
-            TOKENS.append(tok[k])
+    TOKENS.extend(r.tokens())
 
 
 def login(user):

@@ -53,12 +53,7 @@ start_daemon() {
 # stop_daemon WHAT: SIGTERM, and it must exit 0
 stop_daemon() {
     kill -TERM "$DPID" 2>/dev/null
-    if wait_for_exit "$DPID" 20; then
-        PIDS=$(printf '%s\n' $PIDS | grep -vx "$DPID" | tr '\n' ' ')
-        expect_eq "$SYNC: the daemon exits 0 on SIGTERM $1" "$EXIT_STATUS" "0"
-    else
-        not_ok "$SYNC: the daemon exits on SIGTERM $1"
-    fi
+    expect_exit_0 "$DPID" "$SYNC: the daemon" " $1"
 }
 
 for SYNC in full none; do
@@ -130,11 +125,7 @@ INI
     else
         ok "$SYNC: no worker died"
     fi
-    if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$LOGF"; then
-        not_ok "$SYNC: no sanitizer report" "$(grep -E -A20 'Sanitizer|runtime error:' "$LOGF" | head -40)"
-    else
-        ok "$SYNC: no sanitizer report"
-    fi
+    expect_no_sanitizer_report "$SYNC: no sanitizer report" "$LOGF"
     if [ -s "$T/tokens.txt" ] && grep -qF -f "$T/tokens.txt" "$LOGF"; then
         not_ok "$SYNC: the daemon never logs a token" "$(grep -F -f "$T/tokens.txt" "$LOGF" | head -5)"
     else
