@@ -1,6 +1,6 @@
 /*
  * config_charon.c - the tables of the core's own sections ([charon],
- * [endpoints], [authorizer]; DESIGN.md §3) and the checks a table cannot
+ * [endpoints], [authorizer]; docs/CONTRACT.md §3) and the checks a table cannot
  * express: formats of names and paths, and the few rules that tie two
  * keys together.
  */

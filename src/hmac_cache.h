@@ -3,7 +3,7 @@
  * for the session blobs every require_session check and refresh signs or
  * verifies.  OpenSSL's one-shot HMAC() fetches the algorithms and keys a
  * new context on every call, about four times the cost of re-using one
- * (shared/PERF-NOTES.md §1).
+ * (docs/HACKING.md §6, bench/README.md).
  */
 #ifndef CHARON_HMAC_CACHE_H
 #define CHARON_HMAC_CACHE_H
