@@ -69,14 +69,15 @@ layers_allowed() {
 
 # Checks the tree under $1; prints one line per violation; returns 1 if any.
 layers_check() {
-    local root=$1 dirs="" d f rel line file lineno name dir target fl
+    local root=$1 d f rel line file lineno name dir target fl
     local cand ok found bad=0 n=0
+    local -a dirs=()
     local -A by_base=()
 
     for d in $SCANNED_DIRS; do
-        [ -d "$root/$d" ] && dirs="$dirs $root/$d"
+        [ -d "$root/$d" ] && dirs+=("$root/$d")
     done
-    if [ -z "$dirs" ]; then
+    if [ ${#dirs[@]} = 0 ]; then
         echo "layers.sh: nothing to check under $root" >&2
         return 1
     fi
@@ -85,7 +86,7 @@ layers_check() {
         rel=${f#"$root"/}
         by_base[${rel##*/}]+="$rel "
         n=$((n + 1))
-    done < <(find $dirs -type f \( -name '*.[ch]' -o -name '*.inc' \) | sort)
+    done < <(find "${dirs[@]}" -type f \( -name '*.[ch]' -o -name '*.inc' \) | sort)
 
     while IFS= read -r line; do
         file=${line%%:*}
@@ -136,7 +137,7 @@ layers_check() {
         fi
         echo "$rel:$lineno: #include \"$name\" reaches $found, but ${dir}/ may include only $(layers_rule "$fl")"
         bad=1
-    done < <(find $dirs -type f -name '*.[ch]' -print0 | sort -z |
+    done < <(find "${dirs[@]}" -type f -name '*.[ch]' -print0 | sort -z |
              xargs -0 grep -nHE '^[[:space:]]*#[[:space:]]*include' /dev/null)
     [ $bad = 0 ] && echo "layers.sh: $n files under $root keep to their layers"
     return $bad
