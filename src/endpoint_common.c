@@ -83,14 +83,17 @@ endpoint_store_error(struct worker *w, int rc, const struct charon_err *err)
 
 int
 endpoint_access(struct worker *w, const struct policy *p,
-                const struct request *req, int load_session,
-                struct token_check *tc)
+                const struct request *req, struct token_check *tc)
 {
+    /* Whatever require_session says: a token whose session has ended
+     * (logged out, revoked) must not reach the user's other sessions.
+     * A store that keeps nothing has no session to ask for. */
     struct token_check_want want = {
         .type = "access",
         .cookie_name = p->charon->access_cookie_name,
         .apply_rules = 0,
-        .load_session = load_session,
+        .load_session = (snapshot_store(w->snap)->caps &
+                         CHARON_STORE_CAP_PERSIST) != 0,
         .check_fresh = 0,
     };
 

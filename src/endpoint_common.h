@@ -39,13 +39,13 @@ void endpoint_store_error(struct worker *w, int rc,
 
 /*
  * The access token of a session endpoint: verified (no claim rules: they
- * guard the backend, not the user's own sessions), and with load_session
- * its session still in the store.  1 when it passed (tc filled), else 0
- * with the 401/5xx reply sent.
+ * guard the backend, not the user's own sessions) and, with a store that
+ * keeps sessions, its session still in the store whatever
+ * [authorizer] require_session says.  1 when it passed (tc filled), else
+ * 0 with the 401/5xx reply sent.
  */
 int endpoint_access(struct worker *w, const struct policy *p,
-                    const struct request *req, int load_session,
-                    struct token_check *tc);
+                    const struct request *req, struct token_check *tc);
 
 /* The reply for a token that did not pass (401/403/5xx). */
 void endpoint_token_error(struct worker *w, const struct token_check *tc);

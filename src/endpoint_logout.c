@@ -13,15 +13,15 @@
 #include "token_check.h"
 #include "worker.h"
 
-/* The access token of a state change: verified, and with a cookie
- * transport the CSRF header.  load_session: its session must still
- * exist.  0 when a reply was sent. */
+/* The access token of a state change: verified, its session still
+ * there, and with a cookie transport the CSRF header.  0 when a reply
+ * was sent. */
 static int
 logout_token(struct worker *w, const struct policy *p, struct request *req,
-             int load_session, struct token_check *tc)
+             struct token_check *tc)
 {
     request_drain_body(req);
-    return endpoint_access(w, p, req, load_session, tc) &&
+    return endpoint_access(w, p, req, tc) &&
            endpoint_csrf_ok(w, req, tc->transport);
 }
 
@@ -35,7 +35,7 @@ endpoint_logout(struct worker *w, const struct policy *p,
     struct charon_err err;
     int rc;
 
-    if (!logout_token(w, p, req, 0, &tc))
+    if (!logout_token(w, p, req, &tc))
         return;
     /* Charon deletes only when the token names its session; either way
      * the cookies go. */
@@ -61,7 +61,6 @@ endpoint_sessions_delete(struct worker *w, const struct policy *p,
                          struct request *req, int keep_current)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
-    int persist = sp->caps & CHARON_STORE_CAP_PERSIST;
     struct charon_store_key key;
     struct token_check tc;
     struct charon_err err;
@@ -73,8 +72,7 @@ endpoint_sessions_delete(struct worker *w, const struct policy *p,
                               "the session store cannot list sessions");
         return;
     }
-    /* Keeping "this one" means something only while it exists. */
-    if (!logout_token(w, p, req, keep_current && persist, &tc))
+    if (!logout_token(w, p, req, &tc))
         return;
     if (keep_current && tc.session_id[0] == '\0') {
         http_reply_json_error(&w->reply, 400, "invalid_request",

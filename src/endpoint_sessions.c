@@ -68,8 +68,7 @@ endpoint_sessions_list(struct worker *w, const struct policy *p,
                               "the session store cannot list sessions");
         return;
     }
-    if (!endpoint_access(w, p, req,
-                         (sp->caps & CHARON_STORE_CAP_PERSIST) != 0, &tc))
+    if (!endpoint_access(w, p, req, &tc))
         return;
     memset(&walk, 0, sizeof(walk));
     walk.w = w;

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""session_endpoints.py ADDR FCGI_REQ CHARONCTL CONFIG SECRET MINT -
+see session_endpoints.sh."""
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from fcgi_http import Client, Tally  # noqa: E402
+
+ADDR, FCGI_REQ, CTL, CONFIG, SECRET, MINT = sys.argv[1:7]
+ISSUER_KEY = os.environ["CHARON_IT_ISSUER_KEY"]
+c = Client(ADDR, FCGI_REQ)
+t = Tally()
+ISSUER = {"X-Charon-Issuer-Key": ISSUER_KEY}
+
+
+def claims(token):
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def login(user_id, **body):
+    r = c.request("POST", "/auth/session", json=dict(body, user_id=user_id),
+                  headers=ISSUER)
+    if r.status != 201:
+        raise RuntimeError("login of %s: %r" % (user_id, r))
+    d = r.json()
+    return d["tokens"]["access_token"], d["tokens"]["refresh_token"], \
+        d["session"]["id"]
+
+
+def stored(user):
+    """The ids of user's sessions in the store, as charonctl lists them."""
+    p = subprocess.run([CTL, "-c", CONFIG, "session", "list", "--user", user],
+                       capture_output=True, text=True, check=True)
+    return sorted(json.loads(line)["id"] for line in p.stdout.splitlines()
+                  if line.startswith("{"))
+
+
+def mint(name, over):
+    p = subprocess.run([sys.executable, MINT, SECRET,
+                        "%s=%s" % (name, json.dumps(over))],
+                       capture_output=True, text=True, check=True)
+    return p.stdout.split()[1]
+
+
+def refused(name, r, message="session not found"):
+    body = {}
+    try:
+        body = r.json()
+    except ValueError:
+        pass
+    t.eq(name, (r.status, body.get("error"), body.get("message")),
+         (401, "invalid_token", message))
+
+
+# --- a token whose session has ended ends nothing --------------------------
+pre = "revoked token: "
+stolen, _, old_sid = login("victim")
+r = c.request("DELETE", "/auth/session", bearer=stolen)
+t.eq(pre + "the victim logs out (204)", r.status, 204)
+a1, _, s1 = login("victim")
+a2, _, s2 = login("victim")
+t.eq(pre + "the victim has two new sessions", stored("victim"),
+     sorted([s1, s2]))
+t.eq(pre + "without require_session /check still takes the stolen token",
+     c.request("GET", "/auth/check", bearer=stolen).status, 200)
+refused(pre + "DELETE /sessions with it is 401",
+        c.request("DELETE", "/auth/sessions", bearer=stolen))
+refused(pre + "DELETE /sessions/others with it is 401",
+        c.request("DELETE", "/auth/sessions/others", bearer=stolen))
+refused(pre + "GET /sessions with it is 401",
+        c.request("GET", "/auth/sessions", bearer=stolen))
+refused(pre + "DELETE /session with it is 401",
+        c.request("DELETE", "/auth/session", bearer=stolen))
+refused(pre + "POST /session/logout with it is 401",
+        c.request("POST", "/auth/session/logout", bearer=stolen))
+t.eq(pre + "the victim's new sessions are all still there",
+     stored("victim"), sorted([s1, s2]))
+
+# Revoked by the operator rather than logged out: the same.
+subprocess.run([CTL, "-c", CONFIG, "session", "revoke", "--user", "victim",
+                "--session", s1], check=True)
+refused(pre + "a token of a session charonctl revoked cannot end the others",
+        c.request("DELETE", "/auth/sessions", bearer=a1))
+t.eq(pre + "so the other session stays", stored("victim"), [s2])
+
+# --- a token that does not verify revokes nothing --------------------------
+pre = "unverified token: "
+sig = a2.rsplit(".", 1)
+tampered = sig[0] + "." + ("B" if sig[1][0] == "A" else "A") + sig[1][1:]
+refused(pre + "logout with a tampered signature is 401",
+        c.request("DELETE", "/auth/session", bearer=tampered),
+        "bearer token signature invalid")
+body = claims(a2)
+forged = mint("forged", dict(body, _key="wrong"))
+refused(pre + "logout with a token naming the session, signed with another "
+        "key, is 401", c.request("DELETE", "/auth/session", bearer=forged),
+        "bearer token signature invalid")
+refused(pre + "so is DELETE /sessions",
+        c.request("DELETE", "/auth/sessions", bearer=forged),
+        "bearer token signature invalid")
+t.eq(pre + "the session is still there", stored("victim"), [s2])
+r = c.request("DELETE", "/auth/session", bearer=a2)
+t.eq(pre + "its own token still logs it out (204)", r.status, 204)
+t.eq(pre + "and then it is gone", stored("victim"), [])
+
+sys.exit(t.finish())
