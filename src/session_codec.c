@@ -16,6 +16,8 @@
 #define SESSION_PREFIX "signed."
 #define SESSION_PREFIX_U64 "signed_u64."
 #define SESSION_MAC_LEN 32
+#define SESSION_ACCESS_OVERRIDES "access_claim_overrides"
+#define SESSION_REFRESH_OVERRIDES "refresh_claim_overrides"
 
 static int
 session_codec_mac(const unsigned char *key, size_t key_len, const char *data,
@@ -33,15 +35,32 @@ session_codec_put_int(struct charon_buf *b, const char *name, int64_t v)
     return charon_buf_append(b, num, (size_t)n);
 }
 
+/* ,"name": */
 static int
-session_codec_put_str(struct charon_buf *b, const char *name, const char *v)
+session_codec_put_name(struct charon_buf *b, const char *name)
 {
     char key[64];
     int n = snprintf(key, sizeof(key), ",\"%s\":", name);
 
-    if (charon_buf_append(b, key, (size_t)n) != CHARON_OK)
-        return CHARON_ENOMEM;
-    return http_reply_json_string(b, v);
+    return charon_buf_append(b, key, (size_t)n);
+}
+
+static int
+session_codec_put_str(struct charon_buf *b, const char *name, const char *v)
+{
+    int rc = session_codec_put_name(b, name);
+
+    return rc ? rc : http_reply_json_string(b, v);
+}
+
+/* name and a JSON text that is already valid (an object). */
+static int
+session_codec_put_raw(struct charon_buf *b, const char *name,
+                      const char *json)
+{
+    int rc = session_codec_put_name(b, name);
+
+    return rc ? rc : charon_buf_puts(b, json);
 }
 
 int
@@ -74,9 +93,16 @@ session_codec_json_fields(const struct session *s, int for_client,
     rc = rc ? rc : session_codec_put_int(b, "lock_version",
                                          (int64_t)s->lock_version);
     if (!for_client) {
-        rc = rc ? rc : charon_buf_puts(b, ",\"extra_payload\":");
-        rc = rc ? rc : charon_buf_puts(b, s->extra_payload != NULL
-                                              ? s->extra_payload : "{}");
+        rc = rc ? rc : session_codec_put_raw(b, "extra_payload",
+                                             s->extra_payload != NULL
+                                                 ? s->extra_payload : "{}");
+        /* Absent when none: a blob without overrides reads as before. */
+        if (s->access_overrides != NULL)
+            rc = rc ? rc : session_codec_put_raw(b, SESSION_ACCESS_OVERRIDES,
+                                                 s->access_overrides);
+        if (s->refresh_overrides != NULL)
+            rc = rc ? rc : session_codec_put_raw(b, SESSION_REFRESH_OVERRIDES,
+                                                 s->refresh_overrides);
     }
     return rc ? rc : session_codec_put_int(b, "version", SESSION_VERSION);
 }
@@ -171,6 +197,26 @@ session_codec_int(const struct json_claims *c, const char *name, int64_t *out)
     return v == NULL ? -1 : json_claims_int(v, out);
 }
 
+/* Copies the text of an object member into *out (heap); absent is
+ * NULL unless required.  -1 with *why if wrong or out of memory. */
+static int
+session_codec_object(const struct json_claims *c, const char *name,
+                     int required, char **out, const char **why)
+{
+    const struct json_claims_value *v = json_claims_get(c, name);
+
+    if (v == NULL && !required)
+        return 0;
+    if (v == NULL || v->type != JSON_CLAIMS_OBJECT)
+        return -1;
+    *out = strndup(v->p, v->len);
+    if (*out == NULL) {
+        *why = "out of memory";
+        return -1;
+    }
+    return 0;
+}
+
 /* Fills s from the signed JSON; -1 with *why if a field is wrong. */
 static int
 session_codec_fields(const struct json_claims *c, struct session *s,
@@ -211,14 +257,13 @@ session_codec_fields(const struct json_claims *c, struct session *s,
         session_codec_int(c, "lock_version", &n) < 0 || n < 0)
         return -1;
     s->lock_version = (uint64_t)n;
-    v = json_claims_get(c, "extra_payload");
-    if (v == NULL || v->type != JSON_CLAIMS_OBJECT)
+    if (session_codec_object(c, "extra_payload", 1, &s->extra_payload,
+                             why) < 0 ||
+        session_codec_object(c, SESSION_ACCESS_OVERRIDES, 0,
+                             &s->access_overrides, why) < 0 ||
+        session_codec_object(c, SESSION_REFRESH_OVERRIDES, 0,
+                             &s->refresh_overrides, why) < 0)
         return -1;
-    s->extra_payload = strndup(v->p, v->len);
-    if (s->extra_payload == NULL) {
-        *why = "out of memory";
-        return -1;
-    }
     return 0;
 }
 
@@ -249,8 +294,8 @@ session_codec_decode(const void *blob, size_t len,
         goto out;
     }
     if (session_codec_fields(&c, &s, &why) < 0) {
-        rc = s.extra_payload == NULL && strcmp(why, "out of memory") == 0
-                 ? CHARON_ENOMEM : CHARON_ENOTFOUND;
+        rc = strcmp(why, "out of memory") == 0 ? CHARON_ENOMEM
+                                                : CHARON_ENOTFOUND;
         charon_err_set(err, rc, "%s", why);
         goto out;
     }
@@ -277,9 +322,39 @@ out:
     return rc;
 }
 
+/* *dst = a heap copy of src (NULL stays NULL). */
+static int
+session_codec_dup(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (src != NULL && (*dst = strdup(src)) == NULL)
+        return CHARON_ENOMEM;
+    return CHARON_OK;
+}
+
+int
+session_copy(struct session *dst, const struct session *src)
+{
+    *dst = *src;
+    dst->extra_payload = NULL;
+    dst->access_overrides = NULL;
+    dst->refresh_overrides = NULL;
+    if (session_codec_dup(&dst->extra_payload, src->extra_payload) ||
+        session_codec_dup(&dst->access_overrides, src->access_overrides) ||
+        session_codec_dup(&dst->refresh_overrides, src->refresh_overrides)) {
+        session_free(dst);
+        return CHARON_ENOMEM;
+    }
+    return CHARON_OK;
+}
+
 void
 session_free(struct session *s)
 {
     free(s->extra_payload);
+    free(s->access_overrides);
+    free(s->refresh_overrides);
     s->extra_payload = NULL;
+    s->access_overrides = NULL;
+    s->refresh_overrides = NULL;
 }

@@ -109,4 +109,65 @@ r = c.request("DELETE", "/auth/session", bearer=a2)
 t.eq(pre + "its own token still logs it out (204)", r.status, 204)
 t.eq(pre + "and then it is gone", stored("victim"), [])
 
+# --- claim overrides stay on every token a refresh mints ------------------
+pre = "claim overrides: "
+
+
+def refresh(rt):
+    r = c.request("POST", "/auth/session/refresh", bearer=rt)
+    if r.status != 200:
+        raise RuntimeError("refresh: %r" % (r,))
+    return r.json()
+
+
+end = int(time.time()) + 120
+r = c.request("POST", "/auth/session", headers=ISSUER, json={
+    "user_id": "mallory",
+    "access_claim_overrides": {"scope": "read-only",
+                               "impersonated_by": "admin"},
+    "refresh_claim_overrides": {"impersonated_by": "admin", "exp": end}})
+t.eq(pre + "an issuer login with overrides is 201", r.status, 201)
+d = r.json()
+for n in ("login", "first refresh", "second refresh"):
+    if n != "login":
+        d = refresh(d["tokens"]["refresh_token"])
+    at, rt = d["tokens"]["access_token"], d["tokens"]["refresh_token"]
+    ac, rc = claims(at), claims(rt)
+    t.eq(pre + n + ": the access token keeps scope and impersonated_by",
+         (ac.get("scope"), ac.get("impersonated_by")), ("read-only", "admin"))
+    t.eq(pre + n + ": the refresh token keeps impersonated_by and its exp",
+         (rc.get("impersonated_by"), rc.get("exp")), ("admin", end))
+    t.eq(pre + n + ": the session's refresh lifetime ends at that exp",
+         (d["session"]["refresh_expires_at"],
+          d["tokens"]["refresh_token_exp"]), (end, end))
+    t.check(pre + n + ": the access token ends no later",
+            ac["exp"] <= end and d["tokens"]["access_token_exp"] <= end, ac)
+t.eq(pre + "the refreshes moved the lock", d["session"]["lock_version"], 3)
+r = c.request("GET", "/auth/check", bearer=at)
+t.eq(pre + "the refreshed access token passes /check", r.status, 200)
+t.check(pre + "the session's id is the login's",
+        d["session"]["id"] == stored("mallory")[0], stored("mallory"))
+p = subprocess.run([CTL, "-c", CONFIG, "session", "list", "--user",
+                    "mallory"], capture_output=True, text=True, check=True)
+kept = json.loads(p.stdout.splitlines()[0])
+t.eq(pre + "the store keeps them with the session",
+     (kept.get("access_claim_overrides"), kept.get("refresh_claim_overrides"),
+      kept["refresh_expires_at"]),
+     ({"scope": "read-only", "impersonated_by": "admin"},
+      {"impersonated_by": "admin", "exp": end}, end))
+t.check(pre + "the client never sees them",
+        not any("overrides" in k for k in d["session"]), d["session"])
+
+# Without overrides nothing is added, and the refresh lifetime is the TTL.
+at, rt, _ = login("plain")
+d = refresh(rt)
+t.check(pre + "a login without overrides refreshes to plain tokens",
+        "scope" not in claims(d["tokens"]["access_token"]) and
+        d["tokens"]["refresh_token_exp"] - d["session"]["refreshed_at"]
+        == 5184000, d)
+r = c.request("POST", "/auth/session", headers=ISSUER, json={
+    "user_id": "mallory", "refresh_claim_overrides": {"exp": 1000}})
+t.eq(pre + "a refresh override exp in the past is 400",
+     (r.status, r.json().get("error")), (400, "invalid_request"))
+
 sys.exit(t.finish())
