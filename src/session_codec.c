@@ -1,6 +1,7 @@
 /* session_codec.c - signed JSON session blobs. */
 #include "session_codec.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,109 +163,128 @@ session_codec_check_mac(const void *blob, size_t len, const unsigned char *key,
                p[ulen + 43] == '.') {
         if (b64url_decode(p + ulen, 43, given, &n) != 0 ||
             n != SESSION_MAC_LEN)
-            return -1;
+            return CHARON_ENOTFOUND;
         sig = given;
         *data = p + ulen + 44;
     } else {
-        return -1;
+        return CHARON_ENOTFOUND;
     }
     *data_len = len - (size_t)(*data - p);
     /* The MAC fails only for want of memory: that is no verdict on the
      * blob, and must not make a live session look forged (absent). */
     if (session_codec_mac(key, key_len, *data, *data_len, mac) < 0)
-        return -2;
+        return CHARON_ENOMEM;
     if (CRYPTO_memcmp(mac, sig, SESSION_MAC_LEN) != 0)
-        return -1;
-    return 0;
+        return CHARON_ENOTFOUND;
+    return CHARON_OK;
 }
 
-/* Copies a string field into out; -1 if absent, not a string or too long. */
+/* Copies a string field into out; CHARON_EINVAL if absent, not a string
+ * or too long. */
 static int
 session_codec_str(const struct json_claims *c, const char *name, char *out)
 {
     const struct json_claims_value *v = json_claims_get(c, name);
 
-    if (v == NULL || v->type != JSON_CLAIMS_STRING)
-        return -1;
-    return json_claims_text(v, out, SESSION_FIELD_MAX) < 0 ? -1 : 0;
+    if (v == NULL || v->type != JSON_CLAIMS_STRING ||
+        json_claims_text(v, out, SESSION_FIELD_MAX) < 0)
+        return CHARON_EINVAL;
+    return CHARON_OK;
 }
 
+/* An integer field; CHARON_EINVAL if absent or not an integer. */
 static int
 session_codec_int(const struct json_claims *c, const char *name, int64_t *out)
 {
     const struct json_claims_value *v = json_claims_get(c, name);
 
-    return v == NULL ? -1 : json_claims_int(v, out);
+    if (v == NULL || json_claims_int(v, out) < 0)
+        return CHARON_EINVAL;
+    return CHARON_OK;
 }
 
-/* Copies the text of an object member into *out (heap); absent is
- * NULL unless required.  -1 with *why if wrong or out of memory. */
+/* Copies the text of an object member into *out (heap); absent is NULL
+ * unless required.  CHARON_EINVAL if wrong, CHARON_ENOMEM. */
 static int
 session_codec_object(const struct json_claims *c, const char *name,
-                     int required, char **out, const char **why)
+                     bool required, char **out)
 {
     const struct json_claims_value *v = json_claims_get(c, name);
 
     if (v == NULL && !required)
-        return 0;
+        return CHARON_OK;
     if (v == NULL || v->type != JSON_CLAIMS_OBJECT)
-        return -1;
+        return CHARON_EINVAL;
     *out = strndup(v->p, v->len);
-    if (*out == NULL) {
-        *why = "out of memory";
-        return -1;
-    }
-    return 0;
+    return *out != NULL ? CHARON_OK : CHARON_ENOMEM;
 }
 
-/* Fills s from the signed JSON; -1 with *why if a field is wrong. */
+/* The user id and expires_at of s; CHARON_EINVAL if either is wrong. */
 static int
-session_codec_fields(const struct json_claims *c, struct session *s,
-                     const char **why)
+session_codec_owner(const struct json_claims *c, struct session *s)
 {
-    const struct json_claims_value *v;
-    int64_t n;
+    const struct json_claims_value *v = json_claims_get(c, "user_id");
 
-    *why = "malformed";
-    if (session_codec_int(c, "version", &n) < 0)
-        return -1;
-    if (n != SESSION_VERSION) {
-        *why = "of an unsupported version";
-        return -1;
-    }
-    s->version = (int)n;
-    v = json_claims_get(c, "user_id");
-    if (v == NULL)
-        return -1;
-    s->user_id_is_int = v->type == JSON_CLAIMS_NUMBER;
-    if ((v->type != JSON_CLAIMS_STRING && v->type != JSON_CLAIMS_NUMBER) ||
+    if (v == NULL ||
+        (v->type != JSON_CLAIMS_STRING && v->type != JSON_CLAIMS_NUMBER) ||
         json_claims_text(v, s->user_id, SESSION_FIELD_MAX) < 0)
-        return -1;
+        return CHARON_EINVAL;
+    s->user_id_is_int = v->type == JSON_CLAIMS_NUMBER;
     v = json_claims_get(c, "expires_at");
     if (v != NULL && json_claims_string_is(v, "infinite"))
         s->expires_at = SESSION_INFINITE;
     else if (v == NULL || json_claims_int(v, &s->expires_at) < 0)
-        return -1;
-    if (session_codec_str(c, "id", s->id) < 0 ||
-        session_codec_str(c, "type", s->type) < 0 ||
-        session_codec_str(c, "refresh_token_id", s->refresh_token_id) < 0 ||
-        session_codec_int(c, "created_at", &s->created_at) < 0 ||
-        session_codec_int(c, "refresh_expires_at", &s->refresh_expires_at) < 0 ||
-        session_codec_int(c, "refreshed_at", &s->refreshed_at) < 0 ||
-        session_codec_int(c, "tokens_fresh_from", &s->tokens_fresh_from) < 0 ||
-        session_codec_int(c, "prev_tokens_fresh_from",
-                          &s->prev_tokens_fresh_from) < 0 ||
-        session_codec_int(c, "lock_version", &n) < 0 || n < 0)
-        return -1;
-    s->lock_version = (uint64_t)n;
-    if (session_codec_object(c, "extra_payload", 1, &s->extra_payload,
-                             why) < 0 ||
-        session_codec_object(c, SESSION_ACCESS_OVERRIDES, 0,
-                             &s->access_overrides, why) < 0 ||
-        session_codec_object(c, SESSION_REFRESH_OVERRIDES, 0,
-                             &s->refresh_overrides, why) < 0)
-        return -1;
-    return 0;
+        return CHARON_EINVAL;
+    return CHARON_OK;
+}
+
+/*
+ * Fills s from the signed JSON: CHARON_OK, CHARON_ENOMEM, or
+ * CHARON_ENOTFOUND with *why if a field is wrong (the blob is then
+ * treated as absent).
+ */
+static int
+session_codec_fields(const struct json_claims *c, struct session *s,
+                     const char **why)
+{
+    int64_t n;
+    int rc;
+
+    *why = "malformed";
+    if (session_codec_int(c, "version", &n) != CHARON_OK)
+        return CHARON_ENOTFOUND;
+    if (n != SESSION_VERSION) {
+        *why = "of an unsupported version";
+        return CHARON_ENOTFOUND;
+    }
+    s->version = (int)n;
+    rc = session_codec_owner(c, s);
+    rc = rc ? rc : session_codec_str(c, "id", s->id);
+    rc = rc ? rc : session_codec_str(c, "type", s->type);
+    rc = rc ? rc : session_codec_str(c, "refresh_token_id",
+                                     s->refresh_token_id);
+    rc = rc ? rc : session_codec_int(c, "created_at", &s->created_at);
+    rc = rc ? rc : session_codec_int(c, "refresh_expires_at",
+                                     &s->refresh_expires_at);
+    rc = rc ? rc : session_codec_int(c, "refreshed_at", &s->refreshed_at);
+    rc = rc ? rc : session_codec_int(c, "tokens_fresh_from",
+                                     &s->tokens_fresh_from);
+    rc = rc ? rc : session_codec_int(c, "prev_tokens_fresh_from",
+                                     &s->prev_tokens_fresh_from);
+    rc = rc ? rc : session_codec_int(c, "lock_version", &n);
+    if (rc == CHARON_OK && n < 0)
+        rc = CHARON_EINVAL;
+    if (rc == CHARON_OK)
+        s->lock_version = (uint64_t)n;
+    rc = rc ? rc : session_codec_object(c, "extra_payload", true,
+                                        &s->extra_payload);
+    rc = rc ? rc : session_codec_object(c, SESSION_ACCESS_OVERRIDES, false,
+                                        &s->access_overrides);
+    rc = rc ? rc : session_codec_object(c, SESSION_REFRESH_OVERRIDES, false,
+                                        &s->refresh_overrides);
+    if (rc == CHARON_ENOMEM)
+        *why = "out of memory";
+    return rc == CHARON_EINVAL ? CHARON_ENOTFOUND : rc;
 }
 
 int
@@ -280,25 +300,23 @@ session_codec_decode(const void *blob, size_t len,
     int rc = CHARON_ENOTFOUND;
 
     memset(&s, 0, sizeof(s));
-    switch (session_codec_check_mac(blob, len, key, SESSION_KEY_LEN, &data,
-                                    &data_len)) {
-    case 0:
-        break;
-    case -2:
-        return charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    default:
-        return charon_err_set(err, CHARON_ENOTFOUND, "invalid signature");
-    }
+    rc = session_codec_check_mac(blob, len, key, SESSION_KEY_LEN, &data,
+                                 &data_len);
+    if (rc != CHARON_OK)
+        return charon_err_set(err, rc, rc == CHARON_ENOMEM
+                                           ? "out of memory"
+                                           : "invalid signature");
+    rc = CHARON_ENOTFOUND;
     if (json_claims_parse(data, data_len, &c) < 0) {
         charon_err_set(err, rc, "malformed");
         goto out;
     }
-    if (session_codec_fields(&c, &s, &why) < 0) {
-        rc = strcmp(why, "out of memory") == 0 ? CHARON_ENOMEM
-                                                : CHARON_ENOTFOUND;
+    rc = session_codec_fields(&c, &s, &why);
+    if (rc != CHARON_OK) {
         charon_err_set(err, rc, "%s", why);
         goto out;
     }
+    rc = CHARON_ENOTFOUND;
     if (s.refresh_expires_at < want->now)
         why = "expired";
     else if (s.user_id_is_int != want->user_id_is_int ||

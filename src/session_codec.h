@@ -79,8 +79,9 @@ int session_codec_decode(const void *blob, size_t len,
                          struct session *out, struct charon_err *err);
 
 /* Checks only the framing and MAC (any key length); on success *data
- * and *data_len name the signed bytes inside blob.  0, -1 if blob is not
- * signed with key, or -2 if there was no memory to compute the MAC. */
+ * and *data_len name the signed bytes inside blob.  CHARON_OK,
+ * CHARON_ENOTFOUND if blob is not signed with key, or CHARON_ENOMEM if
+ * there was no memory to compute the MAC. */
 int session_codec_check_mac(const void *blob, size_t len,
                             const unsigned char *key, size_t key_len,
                             const char **data, size_t *data_len);

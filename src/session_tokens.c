@@ -63,17 +63,17 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     return CHARON_OK;
 }
 
-/* Adds v under name to c; 0, or -1 if v or the add failed (memory). */
+/* Adds v under name to c; CHARON_ENOMEM if v or the add failed. */
 static int
 session_tokens_put(json_object *c, const char *name, json_object *v)
 {
     if (v == NULL)
-        return -1;
+        return CHARON_ENOMEM;
     if (json_object_object_add(c, name, v) != 0) {
         json_object_put(v);
-        return -1;
+        return CHARON_ENOMEM;
     }
-    return 0;
+    return CHARON_OK;
 }
 
 /* The claims of one token (§5), overrides merged last; NULL when memory
@@ -105,7 +105,7 @@ session_tokens_claims(const struct policy *p, const struct session *s,
         json_object_object_foreach(overrides, k, v) {
             if (json_object_object_add(c, k, json_object_get(v)) != 0) {
                 json_object_put(v);
-                bad = -1;
+                bad = CHARON_ENOMEM;
             }
         }
     }
@@ -295,7 +295,8 @@ session_tokens_issue(struct worker *w, const struct policy *p,
                                 err);
     if (rc == CHARON_OK)
         rc = session_codec_encode(s, w->snap->session_key, &blob, err);
-    if (rc == CHARON_OK && hook != NULL && hook->ready(hook->ctx, st) != 0)
+    if (rc == CHARON_OK && hook != NULL &&
+        hook->ready(hook->ctx, st) != CHARON_OK)
         rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
     if (rc != CHARON_OK) {
         charon_buf_free(&blob);

@@ -45,8 +45,8 @@ struct session_tokens {
 /*
  * Called once the tokens are signed and before the session is stored,
  * so that a caller can build its whole reply while nothing is written
- * yet: a non-zero return (e.g. out of memory) cancels the operation with
- * CHARON_ENOMEM and nothing is stored.
+ * yet: a return other than CHARON_OK (e.g. CHARON_ENOMEM) cancels the
+ * operation with CHARON_ENOMEM and nothing is stored.
  */
 struct session_tokens_hook {
     int (*ready)(void *ctx, const struct session_tokens *st);

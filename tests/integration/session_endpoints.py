@@ -170,4 +170,28 @@ r = c.request("POST", "/auth/session", headers=ISSUER, json={
 t.eq(pre + "a refresh override exp in the past is 400",
      (r.status, r.json().get("error")), (400, "invalid_request"))
 
+# --- the route table: a listed path and another method is a 405 ----------
+pre = "routes: "
+ALLOW = {"/jwks.json": "GET, HEAD", "/health": "GET, HEAD",
+         "/metrics": "GET, HEAD", "/session": "POST, DELETE",
+         "/session/refresh": "POST", "/session/logout": "POST",
+         "/sessions": "GET, HEAD, DELETE", "/sessions/others": "DELETE"}
+wrong = []
+for path, allow in sorted(ALLOW.items()):
+    for method in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"):
+        if method in allow.split(", "):
+            continue
+        r = c.request(method, "/auth" + path)
+        if (r.status, r.header("Allow")) != (405, allow):
+            wrong.append((method, path, r.status, r.header("Allow")))
+t.eq(pre + "every other method of a listed path is 405 with its Allow",
+     wrong, [])
+r = c.request("PUT", "/auth/check")
+t.eq(pre + "/check answers any method (PUT without a token: 401)",
+     r.status, 401)
+r = c.request("POST", "/auth/nowhere", content_length=10 ** 9)
+t.eq(pre + "an oversized body is 413 even on an unknown path", r.status, 413)
+r = c.request("GET", "/auth/check", content_length=10 ** 9)
+t.eq(pre + "but /check ignores CONTENT_LENGTH", r.status, 401)
+
 sys.exit(t.finish())
