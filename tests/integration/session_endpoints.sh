@@ -27,9 +27,7 @@ path = $T/sessions
 INI
 
 SOCK=$T/s.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 2
 
 CHARON_IT_ISSUER_KEY=$(cat "$T/issuer.key") \
     "$PY" "$SRC/tests/integration/session_endpoints.py" "unix:$SOCK" \
