@@ -5,7 +5,8 @@
  * One convention for every step of an endpoint: it returns CHARON_OK to
  * go on, or a negative charon_rc once it has answered the request, and
  * then w->reply holds that answer (its status is set) and the endpoint
- * stops.  A step named *_check_* is such a step.
+ * stops.  The steps are named *_check_* (a condition the request must
+ * meet) or *_read_* (input it must carry in a usable form).
  */
 #ifndef CHARON_ENDPOINT_COMMON_H
 #define CHARON_ENDPOINT_COMMON_H
