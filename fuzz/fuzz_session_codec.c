@@ -30,6 +30,13 @@ static const struct session_expect fuzz_want = {
     .now = 1700000000,
 };
 
+/* Two optional texts differ (NULL is only equal to NULL). */
+static int
+fuzz_differ(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
 static void
 fuzz_same(const struct session *a, const struct session *b)
 {
@@ -43,7 +50,9 @@ fuzz_same(const struct session *a, const struct session *b)
         a->tokens_fresh_from != b->tokens_fresh_from ||
         a->prev_tokens_fresh_from != b->prev_tokens_fresh_from ||
         a->lock_version != b->lock_version || a->version != b->version ||
-        strcmp(a->extra_payload, b->extra_payload) != 0)
+        strcmp(a->extra_payload, b->extra_payload) != 0 ||
+        fuzz_differ(a->access_overrides, b->access_overrides) ||
+        fuzz_differ(a->refresh_overrides, b->refresh_overrides))
         abort();
 }
 
@@ -65,7 +74,8 @@ fuzz_decode(const void *blob, size_t len)
     if (rc != CHARON_OK) {
         if (rc != CHARON_ENOTFOUND && rc != CHARON_ENOMEM)
             abort();
-        if (s.extra_payload != NULL)
+        if (s.extra_payload != NULL || s.access_overrides != NULL ||
+            s.refresh_overrides != NULL)
             abort();
         return;
     }

@@ -31,34 +31,35 @@ endpoint_header(const struct request *req, const char *name)
 }
 
 int
-endpoint_csrf_ok(struct worker *w, const struct request *req, int transport)
+endpoint_check_csrf(struct worker *w, const struct request *req,
+                    int transport)
 {
     const char *name = w->snap->cfg->endpoints.csrf_header;
     char msg[192];
 
     if (transport != TOKEN_TRANSPORT_COOKIE &&
         transport != TOKEN_TRANSPORT_COOKIE_ONLY)
-        return 1;
+        return CHARON_OK;
     if (name == NULL || name[0] == '\0' || endpoint_header(req, name) != NULL)
-        return 1;
+        return CHARON_OK;
     snprintf(msg, sizeof(msg), "a request authenticated by a cookie must "
              "send the %s header", name);
     http_reply_json_error(&w->reply, 403, "csrf_header_missing", msg);
-    return 0;
+    return CHARON_EINVAL;
 }
 
 int
-endpoint_browser_ok(struct worker *w, const struct policy *p,
-                    const struct request *req, int transport)
+endpoint_check_browser(struct worker *w, const struct policy *p,
+                       const struct request *req, int transport)
 {
     if (transport != TOKEN_TRANSPORT_BEARER ||
         !p->charon->enforce_browser_cookies ||
         request_param(req, "HTTP_SEC_FETCH_MODE") == NULL)
-        return 1;
+        return CHARON_OK;
     http_reply_json_error(&w->reply, 400, "invalid_request",
                           "Token transport method bearer is not allowed for "
                           "browser clients.");
-    return 0;
+    return CHARON_EINVAL;
 }
 
 void
@@ -82,29 +83,32 @@ endpoint_store_error(struct worker *w, int rc, const struct charon_err *err)
 }
 
 int
-endpoint_access(struct worker *w, const struct policy *p,
-                const struct request *req, int load_session,
-                struct token_check *tc)
+endpoint_check_access(struct worker *w, const struct policy *p,
+                      const struct request *req, struct token_check *tc)
 {
+    /* Whatever require_session says: a token whose session has ended
+     * (logged out, revoked) must not reach the user's other sessions.
+     * A store that keeps nothing has no session to ask for. */
     struct token_check_want want = {
         .type = "access",
         .cookie_name = p->charon->access_cookie_name,
         .apply_rules = 0,
-        .load_session = load_session,
+        .load_session = (snapshot_store(w->snap)->caps &
+                         CHARON_STORE_CAP_PERSIST) != 0,
         .check_fresh = 0,
     };
 
     token_check_run(w, p, req, &want, tc, NULL);
     if (tc->status == 200)
-        return 1;
-    endpoint_token_error(w, tc);
-    return 0;
+        return CHARON_OK;
+    return endpoint_token_error(w, tc);
 }
 
-void
+int
 endpoint_token_error(struct worker *w, const struct token_check *tc)
 {
     authorizer_deny(&w->reply, tc);
+    return tc->status < 500 ? CHARON_ETOKEN : CHARON_EUNAVAIL;
 }
 
 void

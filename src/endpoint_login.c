@@ -3,6 +3,7 @@
  * backend holding the issuer key, for any user id. */
 #include "endpoint_session.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,31 +31,37 @@ struct login {
     int transport;
 };
 
-/* 503 for want of memory; returns 0 like login_bad. */
+/*
+ * Every login_read_* and login_check_* step returns CHARON_OK to go on,
+ * or a negative charon_rc once it has answered (endpoint_common.h).
+ */
+
+/* 503 for want of memory. */
 static int
-login_oom(struct worker *w)
+login_out_of_memory(struct worker *w)
 {
     http_reply_json_error(&w->reply, 503, "service_unavailable",
                           "out of memory");
-    return 0;
+    return CHARON_ENOMEM;
 }
 
+/* 400 invalid_request with message. */
 static int
-login_bad(struct worker *w, const char *message)
+login_bad_request(struct worker *w, const char *message)
 {
     http_reply_json_error(&w->reply, 400, "invalid_request", message);
-    return 0;
+    return CHARON_EINVAL;
 }
 
 static int
-login_transport(struct worker *w, struct login *l)
+login_read_transport(struct worker *w, struct login *l)
 {
     json_object *v;
     const char *t;
 
     if (!json_object_object_get_ex(l->body, "token_transport", &v)) {
         l->transport = TOKEN_TRANSPORT_BEARER;
-        return 1;
+        return CHARON_OK;
     }
     t = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
                                                  : "";
@@ -65,82 +72,85 @@ login_transport(struct worker *w, struct login *l)
     else if (strcmp(t, "cookie_only") == 0)
         l->transport = TOKEN_TRANSPORT_COOKIE_ONLY;
     else
-        return login_bad(w, "token_transport must be bearer, cookie or "
-                         "cookie_only");
-    return 1;
+        return login_bad_request(w, "token_transport must be bearer, "
+                                 "cookie or cookie_only");
+    return CHARON_OK;
 }
 
 /* A session type: 1..64 of [A-Za-z0-9_.-]. */
-static int
-login_type_ok(const char *t)
+static bool
+login_type_valid(const char *t)
 {
     size_t i, n = strlen(t);
 
     if (n == 0 || n > LOGIN_TYPE_MAX)
-        return 0;
+        return false;
     for (i = 0; i < n; i++)
         if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
               (t[i] >= '0' && t[i] <= '9') || strchr("_.-", t[i]) != NULL))
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
-/* An object member, NULL if absent; 0 (400 sent) if not an object. */
+/* An object member into *out, NULL if absent; 400 if not an object. */
 static int
-login_object(struct worker *w, json_object *body, const char *name,
-             json_object **out)
+login_read_object(struct worker *w, json_object *body, const char *name,
+                  json_object **out)
 {
     *out = NULL;
     if (!json_object_object_get_ex(body, name, out) || *out == NULL) {
         *out = NULL;
-        return 1;
+        return CHARON_OK;
     }
     if (!json_object_is_type(*out, json_type_object)) {
         char msg[96];
 
         snprintf(msg, sizeof(msg), "%s must be a JSON object", name);
-        return login_bad(w, msg);
+        return login_bad_request(w, msg);
     }
-    return 1;
+    return CHARON_OK;
 }
 
 /* user_id, session_type, claim overrides and payload of an issuer call. */
 static int
-login_issuer(struct worker *w, struct login *l)
+login_read_issuer(struct worker *w, struct login *l)
 {
     json_object *v, *extra;
     const char *type;
+    int rc;
 
     if (!json_object_object_get_ex(l->body, "user_id", &v) || v == NULL)
-        return login_bad(w, "user_id is required");
+        return login_bad_request(w, "user_id is required");
     if (json_object_is_type(v, json_type_int)) {
         /* json-c clamps integers beyond 64 bits; a clamped value has
          * more than 15 digits, which session_tokens_create refuses. */
         if (json_print(v, &l->user_id) != CHARON_OK)
-            return login_oom(w);
+            return login_out_of_memory(w);
         l->opts.user_id_is_int = 1;
     } else if (json_object_is_type(v, json_type_string) &&
                json_object_get_string_len(v) > 0 &&
                body_string(l->body, "user_id") != NULL) {
         if (charon_buf_puts(&l->user_id, json_object_get_string(v)))
-            return login_oom(w);
+            return login_out_of_memory(w);
     } else {
-        return login_bad(w, "user_id must be a non-empty string or an "
-                         "integer");
+        return login_bad_request(w, "user_id must be a non-empty string or "
+                                 "an integer");
     }
     type = body_string(l->body, "session_type");
     if (json_object_object_get_ex(l->body, "session_type", NULL) &&
-        (type == NULL || !login_type_ok(type)))
-        return login_bad(w, "session_type must be 1 to 64 of A-Z a-z 0-9 "
-                         "_ . -");
+        (type == NULL || !login_type_valid(type)))
+        return login_bad_request(w, "session_type must be 1 to 64 of A-Z "
+                                 "a-z 0-9 _ . -");
     if (type != NULL)
         l->opts.type = type;
-    if (!login_object(w, l->body, "access_claim_overrides",
-                      &l->opts.access_overrides) ||
-        !login_object(w, l->body, "refresh_claim_overrides",
-                      &l->opts.refresh_overrides) ||
-        !login_object(w, l->body, "extra_session_payload", &extra))
-        return 0;
+    rc = login_read_object(w, l->body, "access_claim_overrides",
+                           &l->opts.access_overrides);
+    rc = rc ? rc : login_read_object(w, l->body, "refresh_claim_overrides",
+                                     &l->opts.refresh_overrides);
+    rc = rc ? rc : login_read_object(w, l->body, "extra_session_payload",
+                                     &extra);
+    if (rc != CHARON_OK)
+        return rc;
     if (extra != NULL) {
         /* Our printer: json-c's can drop a member when memory runs out,
          * and this text is stored with the session. */
@@ -148,17 +158,17 @@ login_issuer(struct worker *w, struct login *l)
 
         if (json_print(extra, &text) != CHARON_OK) {
             charon_buf_free(&text);
-            return login_oom(w);
+            return login_out_of_memory(w);
         }
         l->extra_payload = (char *)text.data;
         l->opts.extra_payload = l->extra_payload;
     }
-    return 1;
+    return CHARON_OK;
 }
 
 /* username + password through the credentials plugin. */
 static int
-login_password(struct worker *w, struct login *l)
+login_check_password(struct worker *w, struct login *l)
 {
     const struct charon_cred_plugin *cp = snapshot_cred(w->snap);
     const char *user = body_string(l->body, "username");
@@ -167,18 +177,19 @@ login_password(struct worker *w, struct login *l)
     int rc;
 
     if (user == NULL || pass == NULL || user[0] == '\0')
-        return login_bad(w, "username and password are required");
+        return login_bad_request(w, "username and password are required");
     if (json_object_object_get_ex(l->body, "user_id", NULL) ||
         json_object_object_get_ex(l->body, "session_type", NULL) ||
         json_object_object_get_ex(l->body, "access_claim_overrides", NULL) ||
         json_object_object_get_ex(l->body, "refresh_claim_overrides", NULL) ||
         json_object_object_get_ex(l->body, "extra_session_payload", NULL))
-        return login_bad(w, "user_id, session_type, claim overrides and "
-                         "extra_session_payload need the issuer key");
+        return login_bad_request(w, "user_id, session_type, claim "
+                                 "overrides and extra_session_payload need "
+                                 "the issuer key");
     if (cp == NULL) {
         http_reply_json_error(&w->reply, 403, "login_disabled",
                               "password login is not configured");
-        return 0;
+        return CHARON_EUNSUPP;
     }
     charon_err_clear(&err);
     rc = cp->check(w->snap->cred.instance, w->cred_ts, user, pass,
@@ -187,7 +198,7 @@ login_password(struct worker *w, struct login *l)
         log_msg(CHARON_LOG_INFO, "login refused for user %.64s", user);
         http_reply_json_error(&w->reply, 401, "invalid_credentials",
                               "invalid username or password");
-        return 0;
+        return CHARON_ENOTFOUND;
     }
     if (rc != CHARON_OK || l->user_id.len == 0) {
         log_msg(CHARON_LOG_ERR, "%s: %s", w->snap->cred.handle.hdr->name,
@@ -195,52 +206,55 @@ login_password(struct worker *w, struct login *l)
         http_reply_json_error(&w->reply, rc == CHARON_EUNAVAIL ? 503 : 500,
                               "service_unavailable",
                               "the credentials cannot be checked");
-        return 0;
+        return rc != CHARON_OK ? rc : CHARON_EIO;
     }
-    return 1;
+    return CHARON_OK;
 }
 
-/* The X-Charon-Issuer-Key header, if sent: 1 good, 0 absent, -1 wrong
- * (401 sent) or not checked for want of memory (503 sent). */
+/* The X-Charon-Issuer-Key header: *is_issuer when sent and good; 401
+ * when sent and wrong, 503 when it cannot be checked for want of
+ * memory. */
 static int
-login_issuer_key(struct worker *w, const struct request *req)
+login_check_issuer_key(struct worker *w, const struct request *req,
+                       bool *is_issuer)
 {
     const char *key = endpoint_header(req, "X-Charon-Issuer-Key");
     int ok;
 
+    *is_issuer = false;
     if (key == NULL)
-        return 0;
+        return CHARON_OK;
     ok = snapshot_issuer_key_ok(w->snap, key, strlen(key));
-    if (ok == 1)
-        return 1;
-    if (ok < 0) {
-        login_oom(w);
-        return -1;
+    if (ok < 0)
+        return login_out_of_memory(w);
+    if (ok == 1) {
+        *is_issuer = true;
+        return CHARON_OK;
     }
     log_msg(CHARON_LOG_WARN, "login with a wrong or unconfigured issuer key");
     http_reply_json_error(&w->reply, 401, "invalid_issuer_key",
                           "the issuer key is not valid");
-    return -1;
+    return CHARON_ETOKEN;
 }
 
+/* The body, parsed (JSON or form) into l->body; the raw bytes wiped. */
 static int
-login_parse(struct worker *w, struct request *req, struct login *l)
+login_read_body(struct worker *w, struct request *req, struct login *l)
 {
     const size_t max = w->snap->cfg->charon.max_body_bytes;
     struct charon_err err;
     int rc;
 
     rc = request_read_body(req, max, &w->out);
-    if (rc != CHARON_OK) {
-        if (rc == CHARON_ETOOBIG)
-            http_reply_json_error(&w->reply, 413, "payload_too_large",
-                                  "request body too large");
-        else if (rc == CHARON_ENOMEM)
-            login_oom(w);
-        else
-            login_bad(w, "the request body could not be read");
-        return 0;
+    if (rc == CHARON_ENOMEM)
+        return login_out_of_memory(w);
+    if (rc == CHARON_ETOOBIG) {
+        http_reply_json_error(&w->reply, 413, "payload_too_large",
+                              "request body too large");
+        return rc;
     }
+    if (rc != CHARON_OK)
+        return login_bad_request(w, "the request body could not be read");
     charon_err_clear(&err);
     rc = body_parse(request_param(req, "CONTENT_TYPE"),
                     (const char *)w->out.data, w->out.len, &l->body, &err);
@@ -249,13 +263,13 @@ login_parse(struct worker *w, struct request *req, struct login *l)
     if (rc == CHARON_EUNSUPP) {
         http_reply_json_error(&w->reply, 415, "unsupported_media_type",
                               err.msg);
-        return 0;
+        return rc;
     }
     if (rc == CHARON_ENOMEM)
-        return login_oom(w);
+        return login_out_of_memory(w);
     if (rc != CHARON_OK)
-        return login_bad(w, err.msg);
-    return 1;
+        return login_bad_request(w, err.msg);
+    return CHARON_OK;
 }
 
 static void
@@ -277,15 +291,18 @@ endpoint_login(struct worker *w, const struct policy *p, struct request *req)
     struct session_tokens st;
     struct charon_err err;
     struct login l;
-    int issuer, rc;
+    bool issuer;
+    int rc;
 
     memset(&l, 0, sizeof(l));
     l.opts.type = "full";
-    issuer = login_issuer_key(w, req);
-    if (issuer < 0 || !login_parse(w, req, &l) || !login_transport(w, &l) ||
-        !endpoint_browser_ok(w, p, req, l.transport))
-        goto done;
-    if (issuer ? !login_issuer(w, &l) : !login_password(w, &l))
+    rc = login_check_issuer_key(w, req, &issuer);
+    rc = rc ? rc : login_read_body(w, req, &l);
+    rc = rc ? rc : login_read_transport(w, &l);
+    rc = rc ? rc : endpoint_check_browser(w, p, req, l.transport);
+    if (rc == CHARON_OK)
+        rc = issuer ? login_read_issuer(w, &l) : login_check_password(w, &l);
+    if (rc != CHARON_OK)
         goto done;
     l.opts.user_id = (const char *)l.user_id.data;
     session_reply_hook(&rctx, &hook, &w->reply, &w->out, p, 201,
@@ -296,7 +313,7 @@ endpoint_login(struct worker *w, const struct policy *p, struct request *req)
     if (rc != CHARON_OK)
         http_reply_reset(&w->reply);
     if (rc == CHARON_EINVAL) {
-        login_bad(w, err.msg);
+        login_bad_request(w, err.msg);
         goto done;
     }
     if (rc != CHARON_OK) {

@@ -13,16 +13,18 @@
 #include "token_check.h"
 #include "worker.h"
 
-/* The access token of a state change: verified, and with a cookie
- * transport the CSRF header.  load_session: its session must still
- * exist.  0 when a reply was sent. */
+/* The access token of a state change: verified, its session still
+ * there, and with a cookie transport the CSRF header (a *_check_* step:
+ * see endpoint_common.h). */
 static int
-logout_token(struct worker *w, const struct policy *p, struct request *req,
-             int load_session, struct token_check *tc)
+logout_check_token(struct worker *w, const struct policy *p,
+                   struct request *req, struct token_check *tc)
 {
+    int rc;
+
     request_drain_body(req);
-    return endpoint_access(w, p, req, load_session, tc) &&
-           endpoint_csrf_ok(w, req, tc->transport);
+    rc = endpoint_check_access(w, p, req, tc);
+    return rc ? rc : endpoint_check_csrf(w, req, tc->transport);
 }
 
 void
@@ -35,7 +37,7 @@ endpoint_logout(struct worker *w, const struct policy *p,
     struct charon_err err;
     int rc;
 
-    if (!logout_token(w, p, req, 0, &tc))
+    if (logout_check_token(w, p, req, &tc) != CHARON_OK)
         return;
     /* Charon deletes only when the token names its session; either way
      * the cookies go. */
@@ -56,12 +58,12 @@ endpoint_logout(struct worker *w, const struct policy *p,
     cookies_clear_both(&w->reply, p->charon);
 }
 
-void
-endpoint_sessions_delete(struct worker *w, const struct policy *p,
-                         struct request *req, int keep_current)
+/* DELETE /sessions, or with keep_current DELETE /sessions/others. */
+static void
+logout_sessions(struct worker *w, const struct policy *p,
+                struct request *req, int keep_current)
 {
     const struct charon_store_plugin *sp = snapshot_store(w->snap);
-    int persist = sp->caps & CHARON_STORE_CAP_PERSIST;
     struct charon_store_key key;
     struct token_check tc;
     struct charon_err err;
@@ -73,8 +75,7 @@ endpoint_sessions_delete(struct worker *w, const struct policy *p,
                               "the session store cannot list sessions");
         return;
     }
-    /* Keeping "this one" means something only while it exists. */
-    if (!logout_token(w, p, req, keep_current && persist, &tc))
+    if (logout_check_token(w, p, req, &tc) != CHARON_OK)
         return;
     if (keep_current && tc.session_id[0] == '\0') {
         http_reply_json_error(&w->reply, 400, "invalid_request",
@@ -96,4 +97,18 @@ endpoint_sessions_delete(struct worker *w, const struct policy *p,
     endpoint_no_content(w);
     if (!keep_current)
         cookies_clear_both(&w->reply, p->charon);
+}
+
+void
+endpoint_sessions_delete_all(struct worker *w, const struct policy *p,
+                             struct request *req)
+{
+    logout_sessions(w, p, req, 0);
+}
+
+void
+endpoint_sessions_delete_others(struct worker *w, const struct policy *p,
+                                struct request *req)
+{
+    logout_sessions(w, p, req, 1);
 }

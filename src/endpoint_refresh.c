@@ -56,8 +56,8 @@ endpoint_refresh(struct worker *w, const struct policy *p,
         endpoint_token_error(w, &tc);
         goto done;
     }
-    if (!endpoint_csrf_ok(w, req, tc.transport) ||
-        !endpoint_browser_ok(w, p, req, tc.transport))
+    if (endpoint_check_csrf(w, req, tc.transport) != CHARON_OK ||
+        endpoint_check_browser(w, p, req, tc.transport) != CHARON_OK)
         goto done;
     session_reply_hook(&rctx, &hook, &w->reply, &w->out, p, 200,
                        tc.transport, req->now);

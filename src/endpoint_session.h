@@ -24,8 +24,12 @@ void endpoint_logout(struct worker *w, const struct policy *p,
                      struct request *req);
 void endpoint_sessions_list(struct worker *w, const struct policy *p,
                             struct request *req);
-/* keep_current: DELETE /sessions/others. */
-void endpoint_sessions_delete(struct worker *w, const struct policy *p,
-                              struct request *req, int keep_current);
+/* DELETE /sessions: every session of the token's user and type. */
+void endpoint_sessions_delete_all(struct worker *w, const struct policy *p,
+                                  struct request *req);
+/* DELETE /sessions/others: all of them but the token's own. */
+void endpoint_sessions_delete_others(struct worker *w,
+                                     const struct policy *p,
+                                     struct request *req);
 
 #endif /* CHARON_ENDPOINT_SESSION_H */

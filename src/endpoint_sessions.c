@@ -36,7 +36,7 @@ sessions_each(void *ctx, const void *blob, size_t len, uint64_t lock)
                               &s, &err);
     if (rc == CHARON_ENOTFOUND) {
         walk->ignored++;
-        return 0;
+        return CHARON_OK;
     }
     if (rc != CHARON_OK)
         return rc;
@@ -68,8 +68,7 @@ endpoint_sessions_list(struct worker *w, const struct policy *p,
                               "the session store cannot list sessions");
         return;
     }
-    if (!endpoint_access(w, p, req,
-                         (sp->caps & CHARON_STORE_CAP_PERSIST) != 0, &tc))
+    if (endpoint_check_access(w, p, req, &tc) != CHARON_OK)
         return;
     memset(&walk, 0, sizeof(walk));
     walk.w = w;

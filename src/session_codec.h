@@ -37,6 +37,10 @@ struct session {
     int64_t prev_tokens_fresh_from;
     uint64_t lock_version;
     char *extra_payload;             /* heap: a JSON object's text        */
+    /* An issuer login's claim overrides, kept for every refresh: heap,
+     * a JSON object's text, or NULL for none (and in older blobs). */
+    char *access_overrides;
+    char *refresh_overrides;
     int version;
 };
 
@@ -59,7 +63,7 @@ int session_codec_json(const struct session *s, struct charon_buf *out);
 
 /* Appends the JSON object of s without its closing brace, so that a
  * caller may add members; for_client leaves out what only the server
- * sees (extra_payload, refresh_token_id). */
+ * sees (extra_payload, refresh_token_id, the claim overrides). */
 int session_codec_json_fields(const struct session *s, int for_client,
                               struct charon_buf *out);
 
@@ -75,11 +79,16 @@ int session_codec_decode(const void *blob, size_t len,
                          struct session *out, struct charon_err *err);
 
 /* Checks only the framing and MAC (any key length); on success *data
- * and *data_len name the signed bytes inside blob.  0, -1 if blob is not
- * signed with key, or -2 if there was no memory to compute the MAC. */
+ * and *data_len name the signed bytes inside blob.  CHARON_OK,
+ * CHARON_ENOTFOUND if blob is not signed with key, or CHARON_ENOMEM if
+ * there was no memory to compute the MAC. */
 int session_codec_check_mac(const void *blob, size_t len,
                             const unsigned char *key, size_t key_len,
                             const char **data, size_t *data_len);
+
+/* Copies src into dst, heap fields included (free dst with
+ * session_free); CHARON_ENOMEM leaves dst empty. */
+int session_copy(struct session *dst, const struct session *src);
 
 void session_free(struct session *s);
 

@@ -103,8 +103,8 @@ session_reply_ready(void *ctx, const struct session_tokens *st)
     if (c->reply->failed ||
         charon_buf_reserve(c->out, c->reply->head.len + c->reply->body.len +
                                        128) != CHARON_OK)
-        return -1;
-    return 0;
+        return CHARON_ENOMEM;
+    return CHARON_OK;
 }
 
 void

@@ -42,8 +42,8 @@ struct session_reply_ctx {
 /*
  * A session_tokens_hook: builds the tokens reply (session_reply_tokens)
  * before the session is stored, and reserves room in out to serialise
- * it, so that nothing after the store write can fail for memory.  0, or
- * -1 when memory ran out (the operation is then cancelled).
+ * it, so that nothing after the store write can fail for memory.
+ * CHARON_OK, or CHARON_ENOMEM (the operation is then cancelled).
  */
 int session_reply_ready(void *ctx, const struct session_tokens *st);
 

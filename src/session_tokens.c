@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "body.h"
 #include "events.h"
 #include "freshness.h"
 #include "ids.h"
@@ -21,6 +22,21 @@ session_tokens_min(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* Claims (or claim overrides) as JSON text into json, freed on failure. */
+static int
+session_tokens_print(json_object *v, struct charon_buf *json,
+                     struct charon_err *err)
+{
+    int rc = json_print(v, json);
+
+    if (rc == CHARON_OK)
+        return CHARON_OK;
+    charon_buf_free(json);
+    return charon_err_set(err, rc, rc == CHARON_ENOMEM
+                                       ? "out of memory"
+                                       : "a claim cannot be printed");
+}
+
 /* Signs claims with the token plugin into a new heap string. */
 static int
 session_tokens_sign(struct worker *w, json_object *claims, char **out,
@@ -31,13 +47,9 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     int rc;
 
     /* Compact and without "\/": the bytes Charon would sign. */
-    rc = json_print(claims, &json);
-    if (rc != CHARON_OK) {
-        charon_buf_free(&json);
-        return charon_err_set(err, rc, rc == CHARON_ENOMEM
-                                           ? "out of memory"
-                                           : "a claim cannot be printed");
-    }
+    rc = session_tokens_print(claims, &json, err);
+    if (rc != CHARON_OK)
+        return rc;
     charon_buf_reset(&w->out);
     rc = tp->sign(w->snap->token.instance, w->token_ts,
                   (const char *)json.data, json.len, &w->out, err);
@@ -51,17 +63,17 @@ session_tokens_sign(struct worker *w, json_object *claims, char **out,
     return CHARON_OK;
 }
 
-/* Adds v under name to c; 0, or -1 if v or the add failed (memory). */
+/* Adds v under name to c; CHARON_ENOMEM if v or the add failed. */
 static int
 session_tokens_put(json_object *c, const char *name, json_object *v)
 {
     if (v == NULL)
-        return -1;
+        return CHARON_ENOMEM;
     if (json_object_object_add(c, name, v) != 0) {
         json_object_put(v);
-        return -1;
+        return CHARON_ENOMEM;
     }
-    return 0;
+    return CHARON_OK;
 }
 
 /* The claims of one token (docs/CHARON.md §5), overrides merged last;
@@ -93,7 +105,7 @@ session_tokens_claims(const struct policy *p, const struct session *s,
         json_object_object_foreach(overrides, k, v) {
             if (json_object_object_add(c, k, json_object_get(v)) != 0) {
                 json_object_put(v);
-                bad = -1;
+                bad = CHARON_ENOMEM;
             }
         }
     }
@@ -132,15 +144,34 @@ session_tokens_user_ok(const char *id, int is_int)
     return 1;
 }
 
+/* The exp a refresh claim override sets, if it is an integer, else
+ * INT64_MAX: the refresh token says it ends then, so the session's
+ * refresh lifetime does too. */
+static int64_t
+session_tokens_refresh_cap(json_object *refresh_overrides)
+{
+    json_object *v;
+
+    if (refresh_overrides != NULL &&
+        json_object_object_get_ex(refresh_overrides, "exp", &v) &&
+        json_object_is_type(v, json_type_int))
+        return json_object_get_int64(v);
+    return INT64_MAX;
+}
+
 /* Token lifetimes at now for a session ending at expires_at
- * (docs/CHARON.md §4.1). */
+ * (docs/CHARON.md §4.1), the refresh token's no later than cap
+ * (session_tokens_refresh_cap). */
 static int
 session_tokens_times(const struct charon_section *c, int64_t expires_at,
-                     int64_t now, struct session_tokens *st,
+                     int64_t cap, int64_t now, struct session_tokens *st,
                      struct charon_err *err)
 {
     int64_t ttl_left = expires_at == SESSION_INFINITE ? INT64_MAX
                                                       : expires_at - now;
+
+    if (cap != INT64_MAX)
+        ttl_left = session_tokens_min(ttl_left, cap <= now ? 0 : cap - now);
 
     st->refresh_ttl = session_tokens_min(c->refresh_token_ttl, ttl_left);
     st->access_ttl = session_tokens_min(c->access_token_ttl, st->refresh_ttl);
@@ -151,6 +182,63 @@ session_tokens_times(const struct charon_section *c, int64_t expires_at,
     st->refresh_exp = now + st->refresh_ttl;
     st->access_exp = now + st->access_ttl;
     return CHARON_OK;
+}
+
+/* The claim overrides of a session, read from its text (NULL: none). */
+struct session_tokens_overrides {
+    json_object *access;
+    json_object *refresh;
+};
+
+static int
+session_tokens_parse_one(const char *text, json_object **out,
+                         struct charon_err *err)
+{
+    *out = NULL;
+    if (text == NULL)
+        return CHARON_OK;
+    return body_parse("application/json", text, strlen(text), out, err);
+}
+
+/* Parses s's overrides (free them with session_tokens_overrides_free). */
+static int
+session_tokens_overrides_parse(const struct session *s,
+                               struct session_tokens_overrides *o,
+                               struct charon_err *err)
+{
+    int rc;
+
+    o->refresh = NULL;
+    rc = session_tokens_parse_one(s->access_overrides, &o->access, err);
+    if (rc == CHARON_OK)
+        rc = session_tokens_parse_one(s->refresh_overrides, &o->refresh, err);
+    return rc;
+}
+
+/* The text of overrides (NULL: none) into *out, kept with the session. */
+static int
+session_tokens_keep(json_object *overrides, char **out,
+                    struct charon_err *err)
+{
+    struct charon_buf text = CHARON_BUF_INIT;
+    int rc;
+
+    if (overrides == NULL)
+        return CHARON_OK;
+    rc = session_tokens_print(overrides, &text, err);
+    if (rc != CHARON_OK)
+        return rc;
+    *out = (char *)text.data;
+    return CHARON_OK;
+}
+
+static void
+session_tokens_overrides_free(struct session_tokens_overrides *o)
+{
+    if (o->access != NULL)
+        json_object_put(o->access);
+    if (o->refresh != NULL)
+        json_object_put(o->refresh);
 }
 
 /* Signs one token of s into *out. */
@@ -181,8 +269,8 @@ session_tokens_one(struct worker *w, const struct policy *p,
  */
 static int
 session_tokens_issue(struct worker *w, const struct policy *p,
-                     uint64_t expect, json_object *access_overrides,
-                     json_object *refresh_overrides, int64_t now,
+                     uint64_t expect,
+                     const struct session_tokens_overrides *o, int64_t now,
                      const struct session_tokens_hook *hook,
                      struct session_tokens *st, struct charon_err *err)
 {
@@ -200,15 +288,16 @@ session_tokens_issue(struct worker *w, const struct policy *p,
      * the session handed back (charon-fcgi deviation c). */
     s->lock_version = expect + 1;
     rc = session_tokens_one(w, p, s, s->refresh_token_id, "refresh", now,
-                            st->refresh_exp, refresh_overrides,
-                            &st->refresh_token, err);
+                            st->refresh_exp, o->refresh, &st->refresh_token,
+                            err);
     if (rc == CHARON_OK)
         rc = session_tokens_one(w, p, s, access_id, "access", now,
-                                st->access_exp, access_overrides,
-                                &st->access_token, err);
+                                st->access_exp, o->access, &st->access_token,
+                                err);
     if (rc == CHARON_OK)
         rc = session_codec_encode(s, w->snap->session_key, &blob, err);
-    if (rc == CHARON_OK && hook != NULL && hook->ready(hook->ctx, st) != 0)
+    if (rc == CHARON_OK && hook != NULL &&
+        hook->ready(hook->ctx, st) != CHARON_OK)
         rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
     if (rc != CHARON_OK) {
         charon_buf_free(&blob);
@@ -238,6 +327,10 @@ session_tokens_create(struct worker *w, const struct policy *p,
                       struct session_tokens *out, struct charon_err *err)
 {
     const struct charon_section *c = p->charon;
+    const struct session_tokens_overrides ov = {
+        .access = o->access_overrides,
+        .refresh = o->refresh_overrides,
+    };
     struct session_tokens st;
     struct session *s = &st.session;
     int rc;
@@ -257,9 +350,14 @@ session_tokens_create(struct worker *w, const struct policy *p,
         rc = ids_generate(s->refresh_token_id, err);
     if (rc != CHARON_OK)
         return rc;
+    if (session_tokens_refresh_cap(ov.refresh) <= now)
+        return charon_err_set(err, CHARON_EINVAL, "refresh_claim_overrides: "
+                              "exp is not in the future");
     s->expires_at = c->session_ttl == CONFIG_TTL_INFINITE
                         ? SESSION_INFINITE : now + c->session_ttl;
-    rc = session_tokens_times(c, s->expires_at, now, &st, err);
+    rc = session_tokens_times(c, s->expires_at,
+                              session_tokens_refresh_cap(ov.refresh), now,
+                              &st, err);
     if (rc != CHARON_OK)
         return rc;
     s->created_at = now;
@@ -271,8 +369,12 @@ session_tokens_create(struct worker *w, const struct policy *p,
     if (o->extra_payload != NULL &&
         (s->extra_payload = strdup(o->extra_payload)) == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
-    rc = session_tokens_issue(w, p, 0, o->access_overrides,
-                              o->refresh_overrides, now, hook, &st, err);
+    /* Kept with the session: every refresh applies them again. */
+    rc = session_tokens_keep(ov.access, &s->access_overrides, err);
+    if (rc == CHARON_OK)
+        rc = session_tokens_keep(ov.refresh, &s->refresh_overrides, err);
+    if (rc == CHARON_OK)
+        rc = session_tokens_issue(w, p, 0, &ov, now, hook, &st, err);
     if (rc != CHARON_OK) {
         session_tokens_free(&st);
         return rc;
@@ -288,18 +390,21 @@ session_tokens_refresh(struct worker *w, const struct policy *p,
                        int64_t now, const struct session_tokens_hook *hook,
                        struct session_tokens *out, struct charon_err *err)
 {
+    struct session_tokens_overrides ov = { NULL, NULL };
     struct session_tokens st;
     struct session *s = &st.session;
     int rc;
 
     memset(&st, 0, sizeof(st));
-    *s = *loaded;
-    s->extra_payload = NULL;
-    if (loaded->extra_payload != NULL &&
-        (s->extra_payload = strdup(loaded->extra_payload)) == NULL)
+    if (session_copy(s, loaded) != CHARON_OK)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
+    /* The login's claim overrides, on every pair of tokens. */
+    rc = session_tokens_overrides_parse(s, &ov, err);
     /* The stored expires_at wins over session_ttl: never extended. */
-    rc = session_tokens_times(p->charon, s->expires_at, now, &st, err);
+    if (rc == CHARON_OK)
+        rc = session_tokens_times(p->charon, s->expires_at,
+                                  session_tokens_refresh_cap(ov.refresh), now,
+                                  &st, err);
     if (rc == CHARON_OK)
         rc = ids_generate(s->refresh_token_id, err);
     if (rc == CHARON_OK) {
@@ -308,9 +413,10 @@ session_tokens_refresh(struct worker *w, const struct policy *p,
         s->version = SESSION_VERSION;
         freshness_advance(new_cycle, now, &s->tokens_fresh_from,
                           &s->prev_tokens_fresh_from);
-        rc = session_tokens_issue(w, p, loaded->lock_version, NULL, NULL,
-                                  now, hook, &st, err);
+        rc = session_tokens_issue(w, p, loaded->lock_version, &ov, now,
+                                  hook, &st, err);
     }
+    session_tokens_overrides_free(&ov);
     if (rc != CHARON_OK) {
         session_tokens_free(&st);
         return rc;

@@ -24,7 +24,10 @@ struct session_opts {
     const char *user_id;           /* "sub"                               */
     int user_id_is_int;            /* a JSON integer rather than a string */
     const char *type;              /* session type, e.g. "full"           */
-    json_object *access_overrides; /* NULL or an object merged last       */
+    /* NULL or an object merged last into every access (refresh) token
+     * of the session, refreshes included; an integer "exp" of the
+     * refresh overrides also ends the session's refresh lifetime. */
+    json_object *access_overrides;
     json_object *refresh_overrides;
     const char *extra_payload;     /* a JSON object's text, or NULL: {}   */
 };
@@ -42,8 +45,8 @@ struct session_tokens {
 /*
  * Called once the tokens are signed and before the session is stored,
  * so that a caller can build its whole reply while nothing is written
- * yet: a non-zero return (e.g. out of memory) cancels the operation with
- * CHARON_ENOMEM and nothing is stored.
+ * yet: a return other than CHARON_OK (e.g. CHARON_ENOMEM) cancels the
+ * operation with CHARON_ENOMEM and nothing is stored.
  */
 struct session_tokens_hook {
     int (*ready)(void *ctx, const struct session_tokens *st);
@@ -52,9 +55,11 @@ struct session_tokens_hook {
 
 /*
  * Creates a session at now: signs its refresh then access token, calls
- * hook (may be NULL), then stores it (lock_version 0 → 1).  Emits
- * charon.session.create.  Returns CHARON_OK or a code with err filled;
- * on failure nothing is stored.
+ * hook (may be NULL), then stores it (lock_version 0 → 1) with its claim
+ * overrides.  Emits charon.session.create.  Returns CHARON_OK or a code
+ * with err filled (CHARON_EINVAL for a user id, type or override the
+ * session cannot carry, e.g. a refresh exp not in the future); on
+ * failure nothing is stored.
  */
 int session_tokens_create(struct worker *w, const struct policy *p,
                           const struct session_opts *o, int64_t now,
@@ -64,8 +69,10 @@ int session_tokens_create(struct worker *w, const struct policy *p,
 /*
  * Refreshes loaded (read from the store at lock_version
  * loaded->lock_version) at now: new refresh token id, refreshed_at, and
- * when new_cycle a new token generation; expires_at and extra_payload are
- * kept; hook as for create.  CHARON_ECONFLICT
+ * when new_cycle a new token generation; expires_at, extra_payload and
+ * the claim overrides are kept (and applied to both new tokens, a
+ * refresh "exp" override still capping refresh_expires_at); hook as for
+ * create.  CHARON_ECONFLICT
  * (charon.session.lock_conflict) when another refresh won the race;
  * CHARON_ENOTFOUND when the session has ended.
  */

@@ -32,9 +32,7 @@ control = $T/control
 INI
 
 SOCK=$T/s.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 4 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 4
 
 CHARON_IT_ADDR=unix:$SOCK CHARON_IT_FCGI_REQ=$FCGI_REQ \
 CHARON_IT_CONTROL=$T/control CHARON_IT_LOG=$T/daemon.log \

@@ -127,3 +127,14 @@ expect_no_sanitizer_report() {
 free_port() {
     "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# start_charon SOCK [ARGS...]: charon-fcgi -c $T/charon.ini listening on
+# unix:SOCK with ARGS (e.g. --threads 2), stderr in $T/daemon.log, its pid
+# in DPID and PIDS; prints the log and exits 1 unless the socket appears.
+start_charon() {
+    local sock=$1
+    shift
+    "$DAEMON" -c "$T/charon.ini" --listen "unix:$sock" "$@" 2> "$T/daemon.log" &
+    DPID=$!; PIDS="$PIDS $DPID"
+    wait_for_socket "$sock" || { cat "$T/daemon.log"; exit 1; }
+}

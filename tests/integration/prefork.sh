@@ -42,9 +42,7 @@ INI
 config k1
 
 SOCK=$T/p.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --workers 2 --threads 4 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --workers 2 --threads 4
 workers() { pgrep -P "$DPID" | sort; }
 for _ in $(seq 1 50); do [ "$(workers | wc -l)" = 2 ] && break; sleep 0.1; done
 expect_eq "two worker processes" "$(workers | wc -l)" "2"

@@ -23,9 +23,7 @@ INI
 head -c 32 /dev/urandom > "$T/jwt.key"; chmod 600 "$T/jwt.key"
 
 SOCK=$T/r.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 2
 
 session() {
     "$CTL" -c "$T/charon.ini" session create --user "$1" | "$PY" -c \

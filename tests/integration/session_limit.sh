@@ -23,9 +23,7 @@ path = $T/sessions
 INI
 } > "$T/charon.ini"
 SOCK=$T/l.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 2
 
 "$PY" - "unix:$SOCK" "$FCGI_REQ" "$T/issuer.key" <<'PY'
 import sys, time

@@ -37,9 +37,7 @@ file = $T/htpasswd
 INI
 
 SOCK=$T/s.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 4 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 4
 
 "$PY" "$SRC/tests/integration/sessions.py" "unix:$SOCK" "$FCGI_REQ" "$CTL" \
     "$T/charon.ini" "$T/daemon.log"

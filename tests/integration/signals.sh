@@ -8,9 +8,7 @@
 make_secret
 { base_config; echo "read_timeout = 2"; } > "$T/charon.ini"
 SOCK=$T/s.sock
-"$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 2 2> "$T/daemon.log" &
-DPID=$!; PIDS="$PIDS $DPID"
-wait_for_socket "$SOCK" || { cat "$T/daemon.log"; exit 1; }
+start_charon "$SOCK" --threads 2
 health() { "$FCGI_REQ" --status-only --timeout-ms 5000 -p DOCUMENT_URI=/auth/health "$1"; }
 
 expect_eq "serves at start" "$(health "unix:$SOCK")" "200"

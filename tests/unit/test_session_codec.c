@@ -1,6 +1,9 @@
 /* test_session_codec.c - signed session blobs: framing, MAC, checks. */
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "cu_main.h"
 #include "session_codec.h"
 
@@ -106,6 +109,93 @@ test_another_key_or_no_signature_is_refused(void)
     charon_buf_free(&plain);
 }
 
+/* "signed." + HMAC-SHA256 under key + "." + json. */
+static void
+sign_json(const char *json, struct charon_buf *out)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(HMAC(EVP_sha256(), key, SESSION_KEY_LEN,
+                                      (const unsigned char *)json,
+                                      strlen(json), mac, &mac_len));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, charon_buf_puts(out, "signed."));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, charon_buf_append(out, mac, mac_len));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, charon_buf_puts(out, "."));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, charon_buf_puts(out, json));
+}
+
+static void
+test_an_older_blob_without_overrides_still_reads(void)
+{
+    static const char json[] =
+        "{\"id\":\"sid-1\",\"user_id\":\"alice\",\"type\":\"full\","
+        "\"created_at\":1700000000,\"expires_at\":\"infinite\","
+        "\"refresh_expires_at\":1705184000,\"refresh_token_id\":\"rid-1\","
+        "\"refreshed_at\":1700000000,\"tokens_fresh_from\":1700000000,"
+        "\"prev_tokens_fresh_from\":1700000000,\"lock_version\":1,"
+        "\"extra_payload\":{},\"version\":7}";
+    struct charon_buf b = CHARON_BUF_INIT, again = CHARON_BUF_INIT;
+    struct session got;
+    struct charon_err err;
+
+    sign_json(json, &b);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, decode(&b, &want_alice, &got, &err));
+    CU_ASSERT_PTR_NULL(got.access_overrides);
+    CU_ASSERT_PTR_NULL(got.refresh_overrides);
+    /* and a session without overrides is written as it was. */
+    CU_ASSERT_EQUAL(CHARON_OK, session_codec_json(&got, &again));
+    CU_ASSERT_STRING_EQUAL(json, (const char *)again.data);
+    session_free(&got);
+    charon_buf_free(&again);
+    charon_buf_free(&b);
+}
+
+static void
+test_claim_overrides_are_kept_signed_and_never_shown(void)
+{
+    struct charon_buf b = CHARON_BUF_INIT, client = CHARON_BUF_INIT;
+    struct session s, got, copy;
+    struct charon_err err;
+
+    sample(&s);
+    s.access_overrides = (char *)"{\"scope\":\"read-only\"}";
+    s.refresh_overrides = (char *)"{\"exp\":1700000120}";
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, session_codec_encode(&s, key, &b, &err));
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, decode(&b, &want_alice, &got, &err));
+    CU_ASSERT_STRING_EQUAL("{\"scope\":\"read-only\"}", got.access_overrides);
+    CU_ASSERT_STRING_EQUAL("{\"exp\":1700000120}", got.refresh_overrides);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, session_copy(&copy, &got));
+    CU_ASSERT_PTR_NOT_EQUAL(got.access_overrides, copy.access_overrides);
+    CU_ASSERT_STRING_EQUAL(got.refresh_overrides, copy.refresh_overrides);
+    CU_ASSERT_EQUAL(CHARON_OK, session_codec_json_fields(&got, 1, &client));
+    CU_ASSERT_PTR_NULL(strstr((const char *)client.data, "overrides"));
+    session_free(&copy);
+    session_free(&got);
+    charon_buf_free(&client);
+    charon_buf_free(&b);
+}
+
+static void
+test_overrides_that_are_not_objects_are_malformed(void)
+{
+    struct charon_buf b = CHARON_BUF_INIT;
+    struct session got;
+    struct charon_err err;
+
+    sign_json("{\"id\":\"sid-1\",\"user_id\":\"alice\",\"type\":\"full\","
+              "\"created_at\":1700000000,\"expires_at\":\"infinite\","
+              "\"refresh_expires_at\":1705184000,"
+              "\"refresh_token_id\":\"rid-1\",\"refreshed_at\":1700000000,"
+              "\"tokens_fresh_from\":1700000000,"
+              "\"prev_tokens_fresh_from\":1700000000,\"lock_version\":1,"
+              "\"extra_payload\":{},\"access_claim_overrides\":\"x\","
+              "\"version\":7}", &b);
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, decode(&b, &want_alice, &got, &err));
+    CU_ASSERT_STRING_EQUAL("malformed", err.msg);
+    charon_buf_free(&b);
+}
+
 static void
 test_charon_signed_u64_vector(void)
 {
@@ -114,14 +204,16 @@ test_charon_signed_u64_vector(void)
     const char *data;
     size_t len;
 
-    CU_ASSERT_EQUAL(0, session_codec_check_mac(blob, sizeof(blob) - 1,
-                                               (const unsigned char *)"secret",
-                                               6, &data, &len));
+    CU_ASSERT_EQUAL(CHARON_OK,
+                    session_codec_check_mac(blob, sizeof(blob) - 1,
+                                            (const unsigned char *)"secret",
+                                            6, &data, &len));
     CU_ASSERT_EQUAL(7, len);
     CU_ASSERT_EQUAL(0, memcmp("charon!", data, 7));
-    CU_ASSERT_EQUAL(-1, session_codec_check_mac(blob, sizeof(blob) - 1,
-                                                (const unsigned char *)"secreT",
-                                                6, &data, &len));
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND,
+                    session_codec_check_mac(blob, sizeof(blob) - 1,
+                                            (const unsigned char *)"secreT",
+                                            6, &data, &len));
 }
 
 static void
@@ -233,6 +325,12 @@ static const CU_TestInfo codec_tests[] = {
     { "integer user ids stay integers (1 is not \"1\")",
       test_integer_user_ids_stay_integers },
     { "strings are escaped in the JSON", test_strings_are_escaped_in_the_json },
+    { "an older blob without claim overrides still reads, and is written "
+      "the same", test_an_older_blob_without_overrides_still_reads },
+    { "claim overrides are kept signed, copied, and never shown to clients",
+      test_claim_overrides_are_kept_signed_and_never_shown },
+    { "claim overrides that are not objects are malformed",
+      test_overrides_that_are_not_objects_are_malformed },
     CU_TEST_INFO_NULL
 };
 
