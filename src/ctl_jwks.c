@@ -20,7 +20,8 @@ ctl_jwks(struct ctl *c, int argc, char **argv)
     if (rc != CTL_EXIT_OK)
         return rc;
     tp = snapshot_token(c->snap);
-    if (tp->public_jwks(c->snap->token.instance, &out, &err) != CHARON_OK) {
+    if (tp->public_jwks(c->snap->token.instance, c->worker.token_ts,
+                       &out, &err) != CHARON_OK) {
         fprintf(stderr, "charonctl: jwks: %s\n", err.msg);
         charon_buf_free(&out);
         return CTL_EXIT_FAIL;
