@@ -11,6 +11,7 @@ ctl_verify(struct ctl *c, int argc, char **argv)
 {
     const struct policy *p;
     char reason[192], detail[CHARON_ERR_MSG_MAX];
+    enum events_reason why;
     json_object *payload;
     int rc;
 
@@ -23,7 +24,7 @@ ctl_verify(struct ctl *c, int argc, char **argv)
         return rc;
     detail[0] = '\0';
     rc = token_check_verify(&c->worker, argv[0], strlen(argv[0]), clock_now(),
-                            p->charon->clock_skew, reason, sizeof(reason),
+                            p->charon->clock_skew, &why, reason, sizeof(reason),
                             detail, sizeof(detail));
     if (rc != CHARON_OK) {
         if (rc == CHARON_ETOKEN)
