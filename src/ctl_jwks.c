@@ -11,11 +11,8 @@ ctl_jwks(struct ctl *c, int argc, char **argv)
     struct charon_err err;
     int rc;
 
+    (void)argc;
     (void)argv;
-    if (argc != 0) {
-        fprintf(stderr, "charonctl: jwks takes no argument\n");
-        return CTL_EXIT_USAGE;
-    }
     rc = ctl_open(c);
     if (rc != CTL_EXIT_OK)
         return rc;
