@@ -83,6 +83,7 @@ ctl_session_mint(struct ctl *c, const struct policy *p)
 }
 
 struct ctl_session_list {
+    struct hmac_cache *hc;
     const unsigned char *key;
     size_t shown;
     size_t ignored;
@@ -98,8 +99,8 @@ ctl_session_print_one(void *ctx, const void *blob, size_t len,
     size_t data_len;
 
     (void)lock_version;
-    if (session_codec_check_mac(blob, len, l->key, SESSION_KEY_LEN, &data,
-                                &data_len) < 0) {
+    if (session_codec_check_mac(l->hc, blob, len, l->key, SESSION_KEY_LEN,
+                                &data, &data_len) < 0) {
         l->ignored++;
         return 0;
     }
@@ -124,6 +125,7 @@ ctl_session_store(struct ctl *c, enum ctl_session_op op, const char *verb)
     if (rc != CTL_EXIT_OK)
         return rc;
     sp = snapshot_store(c->snap);
+    list.hc = &c->worker.session_mac;
     list.key = c->snap->session_key;
     list.shown = 0;
     list.ignored = 0;

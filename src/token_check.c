@@ -162,7 +162,7 @@ token_check_session(struct worker *w, struct token_check *tc,
         /* A blob that is not a valid, signed, live session of this user
          * counts as absent: the store is not trusted. */
         token_check_expect(tc, tc->session_id, w->now, &want);
-        rc = session_codec_decode(w->out.data, w->out.len,
+        rc = session_codec_decode(&w->session_mac, w->out.data, w->out.len,
                                   w->snap->session_key, &want, &session,
                                   &err);
         if (rc == CHARON_OK) {
