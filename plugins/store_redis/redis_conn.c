@@ -174,6 +174,15 @@ redis_conn_script_load(struct redis_conn *rc)
     return ok ? 0 : -1;
 }
 
+/* Queues one command of the handshake's pipeline; 0, or -1 out of memory. */
+static int
+redis_conn_queue(struct redis_conn *rc, int argc, const char **argv,
+                 const size_t *lens)
+{
+    return redisAppendCommandArgv(rc->c, argc, argv, lens) == REDIS_OK ? 0
+                                                                       : -1;
+}
+
 /* Queues AUTH [username] password; 0, or -1 out of memory. */
 static int
 redis_conn_queue_auth(struct redis_conn *rc)
@@ -191,8 +200,7 @@ redis_conn_queue_auth(struct redis_conn *rc)
     }
     argv[argc] = s->password;
     lens[argc++] = s->password_len;
-    return redisAppendCommandArgv(rc->c, argc, argv, lens) == REDIS_OK ? 0
-                                                                       : -1;
+    return redis_conn_queue(rc, argc, argv, lens);
 }
 
 /* Queues SELECT database; 0, or -1 out of memory. */
@@ -206,7 +214,7 @@ redis_conn_queue_select(struct redis_conn *rc)
     snprintf(db, sizeof(db), "%lu", rc->s->cfg->database);
     lens[0] = 6;
     lens[1] = strlen(db);
-    return redisAppendCommandArgv(rc->c, 2, argv, lens) == REDIS_OK ? 0 : -1;
+    return redis_conn_queue(rc, 2, argv, lens);
 }
 
 /* Queues FUNCTION LOAD of the library; 0, or -1 out of memory. */
@@ -217,7 +225,7 @@ redis_conn_queue_load(struct redis_conn *rc)
     const char *argv[3] = { "FUNCTION", "LOAD", s->lua.library };
     size_t lens[3] = { 8, 4, s->lua.library_len };
 
-    return redisAppendCommandArgv(rc->c, 3, argv, lens) == REDIS_OK ? 0 : -1;
+    return redis_conn_queue(rc, 3, argv, lens);
 }
 
 /* Queues the handshake: AUTH (with a password), SELECT (database not 0),
