@@ -30,6 +30,7 @@ struct ctl_option {
     const char *help;
 };
 
+/* Every option; a command takes those its row names (ctl_commands). */
 static const struct ctl_option ctl_options[] = {
     { CTL_OPT_CONFIG, 'c', "config", "-c FILE",
       offsetof(struct ctl, config), "charon.ini" },
@@ -43,8 +44,8 @@ static const struct ctl_option ctl_options[] = {
       offsetof(struct ctl, transport),
       "bearer | cookie | cookie_only (default bearer)" },
     { CTL_OPT_PROFILE, 'p', "profile", "--profile NAME",
-      offsetof(struct ctl, profile), "use [profile NAME] (issuer, TTLs, "
-      "clock_skew)" },
+      offsetof(struct ctl, profile),
+      "use [profile NAME] (issuer, TTLs, clock_skew)" },
     { CTL_OPT_OUTPUT, 'o', "output", "-o FILE",
       offsetof(struct ctl, output), "where keygen writes" },
     { CTL_OPT_TOKEN_FILE, 256, "token-file", "--token-file FILE",
@@ -57,42 +58,49 @@ struct ctl_command {
     int (*run)(struct ctl *c, int argc, char **argv);
     unsigned need;             /* options it requires                    */
     unsigned may;              /* options it also accepts                */
-    int max_args;              /* operands after the name (at least 0)   */
-    int min_args;
+    int min_args;              /* operands after the name: how many     */
+    int max_args;
     const char *args;          /* how the synopsis writes the operands   */
     const char *help;          /* what it does; "\n" between lines       */
 };
 
 /* The whole command line interface. */
 static const struct ctl_command ctl_commands[] = {
-    { "check-config", ctl_check_config, CTL_OPT_CONFIG, 0, 0, 0, NULL,
-      "load the configuration and its plugins, report every\n"
-      "problem (exit 2) or \"ok\"" },
-    { "keygen", ctl_keygen, CTL_OPT_OUTPUT, 0, 1, 1, "ed25519|ed448",
-      "write a new private key (PEM, mode 0600) for\n"
-      "key.<kid> = EdDSA:FILE" },
-    { "jwks", ctl_jwks, CTL_OPT_CONFIG, 0, 0, 0, NULL,
-      "print the public keys as a JWKS" },
-    { "verify", ctl_verify, CTL_OPT_CONFIG,
-      CTL_OPT_PROFILE | CTL_OPT_TOKEN_FILE, 1, 0, "[- | TOKEN]",
-      "verify a token's signature, nbf and exp, and print its\n"
-      "claims (exit 1 if rejected).  The token is read from\n"
-      "stdin (no TOKEN, or -) or --token-file; a TOKEN argument\n"
-      "works but is visible to every local user (ps, /proc)" },
-    { "session create", ctl_session_create, CTL_OPT_CONFIG | CTL_OPT_USER,
-      CTL_OPT_TYPE | CTL_OPT_TRANSPORT | CTL_OPT_PROFILE, 0, 0, NULL,
-      "mint a session; print its tokens as JSON (transport\n"
-      "cookie/cookie_only also prints the cookie values)" },
-    { "session list", ctl_session_list, CTL_OPT_CONFIG | CTL_OPT_USER,
-      CTL_OPT_TYPE, 0, 0, NULL,
-      "print the user's live sessions, one JSON line each" },
-    { "session revoke", ctl_session_revoke,
-      CTL_OPT_CONFIG | CTL_OPT_USER | CTL_OPT_SESSION, CTL_OPT_TYPE, 0, 0,
-      NULL, "delete one session" },
-    { "session revoke-all", ctl_session_revoke_all,
-      CTL_OPT_CONFIG | CTL_OPT_USER, CTL_OPT_TYPE, 0, 0, NULL,
-      "delete every session of the user (of --type)" },
-    { NULL, NULL, 0, 0, 0, 0, NULL, NULL }
+    { .name = "check-config", .run = ctl_check_config,
+      .need = CTL_OPT_CONFIG,
+      .help = "load the configuration and its plugins, report every\n"
+              "problem (exit 2) or \"ok\"" },
+    { .name = "keygen", .run = ctl_keygen,
+      .need = CTL_OPT_OUTPUT,
+      .min_args = 1, .max_args = 1, .args = "ed25519|ed448",
+      .help = "write a new private key (PEM, mode 0600) for\n"
+              "key.<kid> = EdDSA:FILE" },
+    { .name = "jwks", .run = ctl_jwks,
+      .need = CTL_OPT_CONFIG,
+      .help = "print the public keys as a JWKS" },
+    { .name = "verify", .run = ctl_verify,
+      .need = CTL_OPT_CONFIG, .may = CTL_OPT_PROFILE | CTL_OPT_TOKEN_FILE,
+      .max_args = 1, .args = "[- | TOKEN]",
+      .help = "verify a token's signature, nbf and exp, and print its\n"
+              "claims (exit 1 if rejected).  The token is read from\n"
+              "stdin (no TOKEN, or -) or --token-file; a TOKEN operand\n"
+              "works but is visible to every local user (ps, /proc)" },
+    { .name = "session create", .run = ctl_session_create,
+      .need = CTL_OPT_CONFIG | CTL_OPT_USER,
+      .may = CTL_OPT_TYPE | CTL_OPT_TRANSPORT | CTL_OPT_PROFILE,
+      .help = "mint a session; print its tokens as JSON (transport\n"
+              "cookie/cookie_only also prints the cookie values)" },
+    { .name = "session list", .run = ctl_session_list,
+      .need = CTL_OPT_CONFIG | CTL_OPT_USER, .may = CTL_OPT_TYPE,
+      .help = "print the user's live sessions, one JSON line each" },
+    { .name = "session revoke", .run = ctl_session_revoke,
+      .need = CTL_OPT_CONFIG | CTL_OPT_USER | CTL_OPT_SESSION,
+      .may = CTL_OPT_TYPE,
+      .help = "delete one session" },
+    { .name = "session revoke-all", .run = ctl_session_revoke_all,
+      .need = CTL_OPT_CONFIG | CTL_OPT_USER, .may = CTL_OPT_TYPE,
+      .help = "delete every session of the user (of --type)" },
+    { .name = NULL }
 };
 
 /* Entries of ctl_options[], its end included. */
