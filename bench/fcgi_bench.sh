@@ -144,7 +144,7 @@ if [[ $TARGET2 = charon ]]; then
 else
     t2=null2
     start_null null2
-    # a token of the size charon-fcgi issues (PERF-NOTES: 335 bytes)
+    # a token of the size charon-fcgi issues (335 bytes; bench/README.md)
     "$PYTHON3" -c 'print("eyJ" + "x" * 332)' >"$tmp/token"
 fi
 sanity null

@@ -4,13 +4,13 @@
  *   fcgi_null --listen unix:/path [--threads N]        (default 2 threads)
  *   fcgi_null --listen tcp:HOST:PORT [--threads N]
  *
- * libfcgi's thread-safe API, no accept mutex (SERVERS.md C.4): each
+ * libfcgi's thread-safe API, no accept mutex (docs/HACKING.md §7): each
  * worker runs its own FCGX_Accept_r loop and answers every request, in
  * the RESPONDER and the AUTHORIZER role alike, with
  * "Status: 200 OK\r\n\r\n" and no body, or "Status: 401 Unauthorized"
  * when HTTP_AUTHORIZATION is absent.  FCGI_STDIN is drained first, so an
  * unread empty STDIN record cannot break the next request on a kept
- * connection (SERVERS.md C.3); a client that sends no STDIN at all
+ * connection (docs/HACKING.md §7); a client that sends no STDIN at all
  * (Apache's authorizer) would therefore stall a worker.
  *
  * Signals are blocked in the workers; the main thread sigwait()s for

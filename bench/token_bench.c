@@ -1,6 +1,6 @@
 /*
  * token_bench.c - what token_jwt's verify() costs next to the raw
- * primitives it is built from (PERF-NOTES.md §1).  Not a test.
+ * primitives it is built from (bench/README.md).  Not a test.
  *
  * One process, one thread.  The built plugin is loaded with dlopen like
  * the unit tests.  Cases, each followed by the same json-c parse of the

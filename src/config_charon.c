@@ -1,8 +1,8 @@
 /*
  * config_charon.c - the tables of the core's own sections ([charon],
- * [endpoints], [authorizer]; DESIGN.md §3) and the checks a table cannot
- * express: formats of names and paths, and the few rules that tie two
- * keys together.
+ * [endpoints], [authorizer]; docs/CONTRACT.md §3) and the checks a table
+ * cannot express: formats of names and paths, and the few rules that tie
+ * two keys together.
  */
 #include "config_charon.h"
 

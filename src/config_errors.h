@@ -37,7 +37,7 @@ struct config_where {
     bool secret;         /* with key: shown as key = (hidden): ... */
 };
 
-/* Appends "FILE:LINE: [section] key = "value": what" (STYLE.md §2.8);
+/* Appends "FILE:LINE: [section] key = "value": what" (docs/HACKING.md §6);
  * control bytes of the value are shown as '?', long values cut. */
 void config_errors_at(struct config_errors *e, const struct config_where *w,
                       const char *fmt, ...)

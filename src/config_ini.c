@@ -1,7 +1,7 @@
 /*
  * config_ini.c - reads charon.ini through inih with exact line numbers.
  *
- * Two traps of inih r55 (Debian 12) shape this file (STYLE.md §2.8):
+ * Two traps of inih r55 (Debian 12) shape this file (docs/HACKING.md §6):
  * the handler gets no line number, and a line longer than inih's buffer
  * is split, its tail parsed as a new line.  So inih reads through our
  * reader, which counts lines, reports overlong lines and turns them into

@@ -3,7 +3,7 @@
  * driven by a const struct charon_option[] table (charon/option.h).
  *
  * Used for the core's own sections (config_charon.c) and for every
- * plugin's section.  Messages follow STYLE.md §2.8:
+ * plugin's section.  Messages follow docs/HACKING.md §6:
  *     FILE:LINE: [section] key = "value": what is wrong
  *     FILE:LINE: [section] key: what is wrong
  *     FILE: [section] key: missing (required)

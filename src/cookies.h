@@ -1,6 +1,6 @@
 /*
  * cookies.h - the Set-Cookie headers of the cookie transports
- * (CHARON-SEMANTICS §8.2, §8.6), serialised as Plug does:
+ * (docs/CHARON.md §8.3, §8.5), serialised as Plug does:
  *
  *   name=value; path=/; domain=D; expires=<RFC 1123>; max-age=N; secure;
  *   HttpOnly; SameSite=Strict

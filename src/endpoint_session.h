@@ -1,6 +1,6 @@
 /*
  * endpoint_session.h - the session endpoints under [endpoints] prefix
- * (DESIGN.md §5).  Each fills w->reply; none fails otherwise.
+ * (docs/CONTRACT.md §4.2).  Each fills w->reply; none fails otherwise.
  *
  *   POST   /session           login (password or issuer key) → 201
  *   POST   /session/refresh   refresh token → 200 new tokens, 409 race

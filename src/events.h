@@ -1,5 +1,5 @@
 /*
- * events.h - Charon's telemetry events (CHARON-SEMANTICS §13) as counters
+ * events.h - Charon's telemetry events (docs/CHARON.md §13) as counters
  * and as one JSON log line each:
  *
  *   {"event":"charon.session.create","session_id":"…","user_id":"…",

@@ -1,5 +1,5 @@
 /*
- * freshness.h - Charon's refresh-token generations (CHARON-SEMANTICS §6):
+ * freshness.h - Charon's refresh-token generations (docs/CHARON.md §6):
  * tokens of the current and the previous generation are fresh; a new
  * generation starts at the first refresh more than fresh_cycle seconds
  * after the current one began, and the one before the previous goes

@@ -3,7 +3,7 @@
  * keeps between calls, for the session blobs every require_session check
  * and refresh signs or verifies.  OpenSSL's one-shot HMAC() fetches the
  * algorithms and keys a new context on every call, about four times the
- * cost of re-using one (bench/README.md, session_bench.sh).
+ * cost of re-using one (docs/HACKING.md §6, bench/README.md).
  *
  * A struct hmac_cache belongs to one thread at a time: each worker thread
  * has one in its struct worker (worker.h), freed by worker_fini.

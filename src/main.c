@@ -4,7 +4,7 @@
  * Mode: --listen ⇒ FastCGI on that socket; else a listening socket on
  * fd 0 (lighttpd bin-path, spawn-fcgi, systemd) ⇒ FastCGI on fd 0; else
  * GATEWAY_INTERFACE ⇒ one CGI request.  FCGX_IsCGI() is not used: it
- * misreports after FCGX_OpenSocket (see shared/SERVERS.md C.2).
+ * misreports after FCGX_OpenSocket (see docs/HACKING.md §7).
  * Exit status: 0 clean stop, 1 runtime failure, 2 configuration error,
  * 64 usage error.
  */

@@ -1,7 +1,7 @@
 /*
- * session_codec.h - a session and its stored blob (CHARON-SEMANTICS §3,
- * §10.2): Charon's fields as JSON, signed so that whoever can write to the
- * store cannot forge or alter a session:
+ * session_codec.h - a session and its stored blob (docs/CHARON.md §3):
+ * Charon's fields as JSON, signed so that whoever can write to the store
+ * cannot forge or alter a session:
  *
  *     "signed." ‖ HMAC-SHA256(key, json) (32 raw bytes) ‖ "." ‖ json
  *

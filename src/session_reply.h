@@ -1,7 +1,7 @@
 /*
  * session_reply.h - what the session endpoints answer: the tokens of a
  * login or refresh in the body and cookies of its transport
- * (CHARON-SEMANTICS §8.1), and sessions as JSON.
+ * (docs/CHARON.md §8.2), and sessions as JSON.
  *
  *   bearer       body: whole tokens                  cookies: none
  *   cookie       body: "header.payload"              cookies: ".signature"

@@ -64,8 +64,8 @@ session_tokens_put(json_object *c, const char *name, json_object *v)
     return 0;
 }
 
-/* The claims of one token (§5), overrides merged last; NULL when memory
- * runs out (never a claim silently left null). */
+/* The claims of one token (docs/CHARON.md §5), overrides merged last;
+ * NULL when memory runs out (never a claim silently left null). */
 static json_object *
 session_tokens_claims(const struct policy *p, const struct session *s,
                       const char *jti, const char *type, int64_t now,
@@ -132,7 +132,8 @@ session_tokens_user_ok(const char *id, int is_int)
     return 1;
 }
 
-/* Token lifetimes at now for a session ending at expires_at (§4.1). */
+/* Token lifetimes at now for a session ending at expires_at
+ * (docs/CHARON.md §4.1). */
 static int
 session_tokens_times(const struct charon_section *c, int64_t expires_at,
                      int64_t now, struct session_tokens *st,

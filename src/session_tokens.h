@@ -1,5 +1,5 @@
 /*
- * session_tokens.h - Charon's upsert_session (CHARON-SEMANTICS §4-§5): a
+ * session_tokens.h - Charon's upsert_session (docs/CHARON.md §4-§5): a
  * session created at login or refreshed, stored with its optimistic lock,
  * and its two freshly signed tokens.  Token exp never outlives the
  * session; refresh_expires_at never exceeds expires_at; the refresh

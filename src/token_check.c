@@ -216,7 +216,8 @@ token_check_kind(const struct json_claims *claims, const char *type,
     return 1;
 }
 
-/* Charon's VerifyTokenFreshness on the loaded session (§6). */
+/* Charon's VerifyTokenFreshness on the loaded session (docs/CHARON.md
+ * §6). */
 static int
 token_check_fresh(struct worker *w, const struct policy *p,
                   struct token_check *tc, const struct session *s)

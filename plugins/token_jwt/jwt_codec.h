@@ -2,7 +2,7 @@
  * jwt_codec.h - JWT compact serialisation as charon-fcgi makes and checks
  * it: header "." b64url(payload) "." b64url(signature), the fast path for
  * our own exact header bytes and the general (slow) path for any other
- * header (CHARON-SEMANTICS §9.2-9.4, with each key bound to one alg).
+ * header (docs/CHARON.md §9.2-§9.4, with each key bound to one alg).
  */
 #ifndef TOKEN_JWT_CODEC_H
 #define TOKEN_JWT_CODEC_H

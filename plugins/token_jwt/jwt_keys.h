@@ -28,7 +28,7 @@ enum jwt_alg {
 #define JWT_NONCE_LEN 12           /* Poly1305 nonce bytes               */
 #define JWT_NONCE_B64_LEN 16
 
-/* The fixed pieces of a Poly1305 header (CHARON-SEMANTICS §9.2): each
+/* The fixed pieces of a Poly1305 header (docs/CHARON.md §9.2): each
  * is a multiple of 3 bytes long, so their encodings concatenate. */
 /* {"alg":"Poly1305","typ":"JWT","nonce":" */
 #define JWT_P1305_HEAD_B64 \

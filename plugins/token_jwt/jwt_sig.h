@@ -1,7 +1,7 @@
 /*
  * jwt_sig.h - the signature of a JWT signing input ("header.payload")
  * under one key: HMAC-SHA256/384/512, pure Ed25519/Ed448, or Charon's
- * Poly1305 with a one-time key from ChaCha20 (CHARON-SEMANTICS §9.3).
+ * Poly1305 with a one-time key from ChaCha20 (docs/CHARON.md §9.3).
  */
 #ifndef TOKEN_JWT_SIG_H
 #define TOKEN_JWT_SIG_H

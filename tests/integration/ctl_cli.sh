@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctl_cli.sh - charonctl's command line: each command refuses options that
 # mean nothing to it (exit 64), --help shows every command line the
-# README shows, and verify takes its token from stdin or --token-file so
+# README and docs/CONTRACT.md show, and verify takes its token from stdin or --token-file so
 # that it stays out of the process list (a TOKEN operand still works,
 # with a warning).
 . "$(dirname "$0")/lib.sh"
@@ -48,6 +48,13 @@ while IFS= read -r line; do
     expect_contains "--help shows the README's \"$line\"" "$help" "  ${line#charonctl }"
 done < <(sed -n '/^## charonctl/,/^## /p' "$SRC/README.md" | grep '^charonctl ')
 expect_eq "the README shows all 8 command lines" "$n" "8"
+n=0
+while IFS= read -r line; do
+    n=$((n + 1))
+    expect_contains "--help shows docs/CONTRACT.md's \"$line\"" "$help" "  ${line#charonctl }"
+done < <(sed -n '/^### 2.2 charonctl/,/^## /p' "$SRC/docs/CONTRACT.md" |
+         sed -n 's/^    \(charonctl .*\)$/\1/p')
+expect_eq "docs/CONTRACT.md shows all 8 command lines" "$n" "8"
 
 # --- verify: where the token comes from ---
 tok=$("$CTL" -c "$INI" session create --user carol 2>/dev/null |

@@ -138,7 +138,8 @@ echo_start(void)
     return 0;
 }
 
-/* SERVERS.md C.4: flag, then shut the listening socket to wake accept(). */
+/* docs/HACKING.md §7: flag, then shut the listening socket to wake
+ * accept(). */
 static int
 echo_stop(void)
 {

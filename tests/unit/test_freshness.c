@@ -1,6 +1,6 @@
 /*
  * test_freshness.c - Charon's refresh-token generations, on the example
- * its documentation gives (CHARON-SEMANTICS §6, cycle 5 s, drift 5 s):
+ * its documentation gives (docs/CHARON.md §6, cycle 5 s, drift 5 s):
  *
  *   t0 login A; t10 refresh → B (g2, prev g1): A, B fresh;
  *   t12 → C (still g2): A, B, C fresh; t20 → D (g3, prev g2): B, C, D

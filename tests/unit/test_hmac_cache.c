@@ -28,7 +28,7 @@ same_as_one_shot(struct hmac_cache *c, const unsigned char *key,
 static void
 test_the_charon_doctest_vector(void)
 {
-    /* CHARON-SEMANTICS Appendix A.2: HMAC-SHA256("secret", "iodata") */
+    /* docs/CHARON.md Appendix A: HMAC-SHA256("secret", "iodata") */
     static const unsigned char want[32] = {
         0xae, 0x7f, 0xb9, 0x72, 0xe1, 0xf7, 0xc7, 0x4f, 0x15, 0xe6, 0x17,
         0xca, 0x7c, 0xfe, 0x24, 0xa7, 0x09, 0xfe, 0x93, 0x75, 0x0d, 0xd2,

@@ -214,7 +214,7 @@ test_secret_file_rules(void)
 
 static const CU_TestInfo keys_tests[] = {
     { "PBKDF2 matches Charon's doctest vector", test_pbkdf2_doctest_vector },
-    { "derived keys match CHARON-SEMANTICS appendix A",
+    { "derived keys match docs/CHARON.md appendix A",
       test_derived_keys_match_charon_appendix_a },
     { "the key cache spares the next process PBKDF2",
       test_key_cache_spares_the_next_process_pbkdf2 },

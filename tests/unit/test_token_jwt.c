@@ -1,6 +1,6 @@
 /*
  * test_token_jwt.c - the built token_jwt plugin, through its descriptor
- * only: Charon's test vectors (CHARON-SEMANTICS Appendix A) and every way
+ * only: Charon's test vectors (docs/CHARON.md Appendix A) and every way
  * a token is rejected.  Round trips per algorithm and the keys:
  * test_token_jwt_keys.c.
  */
