@@ -66,11 +66,12 @@ fuzz_decode(const void *blob, size_t len)
     size_t inner_len;
     int rc;
 
-    (void)session_codec_check_mac(blob, len, fuzz_key, sizeof(fuzz_key),
-                                  &inner, &inner_len);
+    (void)session_codec_check_mac(NULL, blob, len, fuzz_key,
+                                  sizeof(fuzz_key), &inner, &inner_len);
     memset(&s, 0, sizeof(s));
     charon_err_clear(&err);
-    rc = session_codec_decode(blob, len, fuzz_key, &fuzz_want, &s, &err);
+    rc = session_codec_decode(NULL, blob, len, fuzz_key, &fuzz_want, &s,
+                              &err);
     if (rc != CHARON_OK) {
         if (rc != CHARON_ENOTFOUND && rc != CHARON_ENOMEM)
             abort();
@@ -81,11 +82,11 @@ fuzz_decode(const void *blob, size_t len)
     }
     if (s.extra_payload == NULL)
         abort();
-    if (session_codec_encode(&s, fuzz_key, &again, &err) != CHARON_OK)
+    if (session_codec_encode(NULL, &s, fuzz_key, &again, &err) != CHARON_OK)
         abort();
     memset(&s2, 0, sizeof(s2));
-    if (session_codec_decode(again.data, again.len, fuzz_key, &fuzz_want,
-                             &s2, &err) != CHARON_OK)
+    if (session_codec_decode(NULL, again.data, again.len, fuzz_key,
+                             &fuzz_want, &s2, &err) != CHARON_OK)
         abort();
     fuzz_same(&s, &s2);
     session_free(&s2);

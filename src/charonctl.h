@@ -24,6 +24,8 @@ struct ctl {
     const char *transport;    /* --transport (default "bearer")           */
     const char *output;       /* -o FILE                                  */
     const char *profile;      /* --profile                                */
+    const char *token_file;   /* --token-file                             */
+    unsigned given;           /* the options on the command line (bits)  */
     struct snapshot *snap;    /* after ctl_open                           */
     struct worker worker;
 };
@@ -38,10 +40,15 @@ void ctl_close(struct ctl *c);
 /* Prints a JSON value, pretty, with a newline. */
 void ctl_print_json(json_object *obj);
 
+/* The commands (charonctl.c's table has checked their options and the
+ * number of operands, argv[0..argc)). */
 int ctl_check_config(struct ctl *c, int argc, char **argv);
 int ctl_keygen(struct ctl *c, int argc, char **argv);
 int ctl_jwks(struct ctl *c, int argc, char **argv);
 int ctl_verify(struct ctl *c, int argc, char **argv);
-int ctl_session(struct ctl *c, int argc, char **argv);
+int ctl_session_create(struct ctl *c, int argc, char **argv);
+int ctl_session_list(struct ctl *c, int argc, char **argv);
+int ctl_session_revoke(struct ctl *c, int argc, char **argv);
+int ctl_session_revoke_all(struct ctl *c, int argc, char **argv);
 
 #endif /* CHARON_CHARONCTL_H */

@@ -11,16 +11,14 @@ ctl_jwks(struct ctl *c, int argc, char **argv)
     struct charon_err err;
     int rc;
 
+    (void)argc;
     (void)argv;
-    if (argc != 0) {
-        fprintf(stderr, "charonctl: jwks takes no argument\n");
-        return CTL_EXIT_USAGE;
-    }
     rc = ctl_open(c);
     if (rc != CTL_EXIT_OK)
         return rc;
     tp = snapshot_token(c->snap);
-    if (tp->public_jwks(c->snap->token.instance, &out, &err) != CHARON_OK) {
+    if (tp->public_jwks(c->snap->token.instance, c->worker.token_ts,
+                       &out, &err) != CHARON_OK) {
         fprintf(stderr, "charonctl: jwks: %s\n", err.msg);
         charon_buf_free(&out);
         return CTL_EXIT_FAIL;

@@ -26,7 +26,7 @@ ctl_session_split(json_object *tokens, json_object *cookies, const char *name,
 }
 
 static int
-ctl_session_create(struct ctl *c, const struct policy *p)
+ctl_session_mint(struct ctl *c, const struct policy *p)
 {
     struct session_tokens st;
     struct session_opts o;
@@ -83,6 +83,7 @@ ctl_session_create(struct ctl *c, const struct policy *p)
 }
 
 struct ctl_session_list {
+    struct hmac_cache *hc;
     const unsigned char *key;
     size_t shown;
     size_t ignored;
@@ -98,8 +99,8 @@ ctl_session_print_one(void *ctx, const void *blob, size_t len,
     size_t data_len;
 
     (void)lock_version;
-    if (session_codec_check_mac(blob, len, l->key, SESSION_KEY_LEN, &data,
-                                &data_len) < 0) {
+    if (session_codec_check_mac(l->hc, blob, len, l->key, SESSION_KEY_LEN,
+                                &data, &data_len) < 0) {
         l->ignored++;
         return 0;
     }
@@ -108,19 +109,30 @@ ctl_session_print_one(void *ctx, const void *blob, size_t len,
     return 0;
 }
 
+enum ctl_session_op { CTL_SESSION_LIST, CTL_SESSION_REVOKE,
+                      CTL_SESSION_REVOKE_ALL };
+
 static int
-ctl_session_store(struct ctl *c, const char *verb)
+ctl_session_store(struct ctl *c, enum ctl_session_op op, const char *verb)
 {
-    const struct charon_store_plugin *sp = snapshot_store(c->snap);
-    struct ctl_session_list list = { c->snap->session_key, 0, 0 };
+    const struct charon_store_plugin *sp;
+    struct ctl_session_list list;
     struct charon_store_key key;
     struct charon_err err;
     int rc;
 
+    rc = ctl_open(c);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    sp = snapshot_store(c->snap);
+    list.hc = &c->worker.session_mac;
+    list.key = c->snap->session_key;
+    list.shown = 0;
+    list.ignored = 0;
     key.session_id = c->session;
     key.user_id = c->user;
     key.type = c->type;
-    if (strcmp(verb, "list") == 0) {
+    if (op == CTL_SESSION_LIST) {
         rc = sp->get_all(c->snap->store.instance, c->worker.store_ts, &key,
                          ctl_session_print_one, &list, &err);
         if (rc == CHARON_OK && list.ignored > 0)
@@ -130,11 +142,7 @@ ctl_session_store(struct ctl *c, const char *verb)
         else if (rc == CHARON_OK && list.shown == 0)
             fprintf(stderr, "charonctl: user %s has no live session of type "
                     "%s\n", c->user, c->type);
-    } else if (strcmp(verb, "revoke") == 0) {
-        if (c->session == NULL) {
-            fprintf(stderr, "charonctl: session revoke needs --session SID\n");
-            return CTL_EXIT_USAGE;
-        }
+    } else if (op == CTL_SESSION_REVOKE) {
         rc = sp->delete_one(c->snap->store.instance, c->worker.store_ts, &key,
                             &err);
     } else {
@@ -149,27 +157,39 @@ ctl_session_store(struct ctl *c, const char *verb)
 }
 
 int
-ctl_session(struct ctl *c, int argc, char **argv)
+ctl_session_create(struct ctl *c, int argc, char **argv)
 {
     const struct policy *p;
     int rc;
 
-    if (argc != 1 || (strcmp(argv[0], "create") != 0 &&
-                      strcmp(argv[0], "list") != 0 &&
-                      strcmp(argv[0], "revoke") != 0 &&
-                      strcmp(argv[0], "revoke-all") != 0)) {
-        fprintf(stderr, "charonctl: usage: session create|list|revoke|"
-                "revoke-all -c FILE --user ID\n");
-        return CTL_EXIT_USAGE;
-    }
-    if (c->user == NULL || c->user[0] == '\0') {
-        fprintf(stderr, "charonctl: session %s needs --user ID\n", argv[0]);
-        return CTL_EXIT_USAGE;
-    }
+    (void)argc;
+    (void)argv;
     rc = ctl_open_policy(c, &p);
     if (rc != CTL_EXIT_OK)
         return rc;
-    if (strcmp(argv[0], "create") == 0)
-        return ctl_session_create(c, p);
-    return ctl_session_store(c, argv[0]);
+    return ctl_session_mint(c, p);
+}
+
+int
+ctl_session_list(struct ctl *c, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return ctl_session_store(c, CTL_SESSION_LIST, "list");
+}
+
+int
+ctl_session_revoke(struct ctl *c, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return ctl_session_store(c, CTL_SESSION_REVOKE, "revoke");
+}
+
+int
+ctl_session_revoke_all(struct ctl *c, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return ctl_session_store(c, CTL_SESSION_REVOKE_ALL, "revoke-all");
 }

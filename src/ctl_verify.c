@@ -1,30 +1,118 @@
-/* ctl_verify.c - charonctl verify TOKEN: signature, nbf, exp; claims out. */
+/* ctl_verify.c - charonctl verify: signature, nbf, exp; claims out.
+ *
+ * The token comes from stdin (no operand, or "-") or --token-file, so
+ * that it never sits in the process's argv, which every local user can
+ * read (ps, /proc/PID/cmdline).  A TOKEN operand still works, with a
+ * warning. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "charonctl.h"
 #include "clock.h"
 #include "token_check.h"
 
+/* token_jwt refuses tokens over max_token_bytes, which is at most this. */
+#define CTL_VERIFY_TOKEN_MAX 65536
+
+/* Reads the whole token from fp (named what) into tok, without the
+ * whitespace around it (a trailing newline, as echo and files have). */
+static int
+ctl_verify_read(FILE *fp, const char *what, struct charon_buf *tok)
+{
+    unsigned char chunk[4096];
+    size_t n, start = 0;
+
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        if (tok->len + n > CTL_VERIFY_TOKEN_MAX) {
+            fprintf(stderr, "charonctl: the token in %s is over %d bytes\n",
+                    what, CTL_VERIFY_TOKEN_MAX);
+            return CTL_EXIT_FAIL;
+        }
+        if (charon_buf_append(tok, chunk, n) != CHARON_OK) {
+            fprintf(stderr, "charonctl: out of memory\n");
+            return CTL_EXIT_FAIL;
+        }
+    }
+    explicit_bzero(chunk, sizeof(chunk));
+    if (ferror(fp)) {
+        fprintf(stderr, "charonctl: read %s: %s\n", what, strerror(errno));
+        return CTL_EXIT_FAIL;
+    }
+    while (tok->len > 0 && strchr(" \t\r\n", tok->data[tok->len - 1]))
+        tok->data[--tok->len] = '\0';
+    while (start < tok->len && strchr(" \t\r\n", tok->data[start]))
+        start++;
+    if (start == tok->len) {
+        fprintf(stderr, "charonctl: no token in %s\n", what);
+        return CTL_EXIT_FAIL;
+    }
+    memmove(tok->data, tok->data + start, tok->len - start + 1);
+    tok->len -= start;
+    return CTL_EXIT_OK;
+}
+
+/* Fills tok from the operand, --token-file or stdin. */
+static int
+ctl_verify_token(struct ctl *c, int argc, char **argv, struct charon_buf *tok)
+{
+    int from_stdin = argc == 0 || strcmp(argv[0], "-") == 0;
+    FILE *fp;
+    int rc;
+
+    if (c->token_file != NULL && argc > 0) {
+        fprintf(stderr, "charonctl: verify takes the token once: --token-file "
+                "FILE, or a TOKEN operand, or - (stdin)\n");
+        return CTL_EXIT_USAGE;
+    }
+    if (!from_stdin) {
+        fprintf(stderr, "charonctl: warning: a TOKEN operand is visible to "
+                "every local user (ps, /proc/PID/cmdline) while charonctl "
+                "runs; give it on stdin or with --token-file FILE\n");
+        if (charon_buf_puts(tok, argv[0]) != CHARON_OK) {
+            fprintf(stderr, "charonctl: out of memory\n");
+            return CTL_EXIT_FAIL;
+        }
+        return CTL_EXIT_OK;
+    }
+    if (c->token_file == NULL) {
+        if (isatty(STDIN_FILENO))
+            fprintf(stderr, "charonctl: reading the token from stdin "
+                    "(end with Ctrl-D)\n");
+        return ctl_verify_read(stdin, "stdin", tok);
+    }
+    fp = fopen(c->token_file, "re");
+    if (fp == NULL) {
+        fprintf(stderr, "charonctl: open %s: %s\n", c->token_file,
+                strerror(errno));
+        return CTL_EXIT_FAIL;
+    }
+    rc = ctl_verify_read(fp, c->token_file, tok);
+    fclose(fp);
+    return rc;
+}
+
 int
 ctl_verify(struct ctl *c, int argc, char **argv)
 {
+    struct charon_buf tok = CHARON_BUF_INIT;
     const struct policy *p;
     char reason[192], detail[CHARON_ERR_MSG_MAX];
+    enum events_reason why;
     json_object *payload;
     int rc;
 
-    if (argc != 1) {
-        fprintf(stderr, "charonctl: verify takes one TOKEN\n");
-        return CTL_EXIT_USAGE;
-    }
+    rc = ctl_verify_token(c, argc, argv, &tok);
+    if (rc != CTL_EXIT_OK)
+        goto out;
     rc = ctl_open_policy(c, &p);
     if (rc != CTL_EXIT_OK)
-        return rc;
+        goto out;
     detail[0] = '\0';
-    rc = token_check_verify(&c->worker, argv[0], strlen(argv[0]), clock_now(),
-                            p->charon->clock_skew, reason, sizeof(reason),
-                            detail, sizeof(detail));
+    rc = token_check_verify(&c->worker, (const char *)tok.data, tok.len,
+                            clock_now(), p->charon->clock_skew, &why, reason,
+                            sizeof(reason), detail, sizeof(detail));
     if (rc != CHARON_OK) {
         if (rc == CHARON_ETOKEN)
             fprintf(stderr, "charonctl: token rejected: %s%s%s%s\n", reason,
@@ -32,15 +120,20 @@ ctl_verify(struct ctl *c, int argc, char **argv)
                     detail[0] != '\0' ? ")" : "");
         else
             fprintf(stderr, "charonctl: cannot verify: %s\n", detail);
-        return CTL_EXIT_FAIL;
+        rc = CTL_EXIT_FAIL;
+        goto out;
     }
     /* Verified and strictly parsed already; json-c only pretty-prints. */
     payload = json_tokener_parse((const char *)c->worker.payload.data);
     if (payload == NULL) {
         fprintf(stderr, "charonctl: out of memory\n");
-        return CTL_EXIT_FAIL;
+        rc = CTL_EXIT_FAIL;
+        goto out;
     }
     ctl_print_json(payload);
     json_object_put(payload);
-    return CTL_EXIT_OK;
+    rc = CTL_EXIT_OK;
+out:
+    charon_buf_free(&tok);      /* wipes the token */
+    return rc;
 }

@@ -14,7 +14,8 @@ endpoint_jwks(struct worker *w)
 
     charon_buf_reset(&w->out);
     charon_err_clear(&err);
-    rc = tp->public_jwks(w->snap->token.instance, &w->out, &err);
+    rc = tp->public_jwks(w->snap->token.instance, w->token_ts, &w->out,
+                         &err);
     if (rc != CHARON_OK) {
         log_msg(CHARON_LOG_ERR, "%s: jwks: %s", w->snap->token.handle.hdr->name,
                 err.msg);

@@ -32,8 +32,8 @@ sessions_each(void *ctx, const void *blob, size_t len, uint64_t lock)
     int rc;
 
     token_check_expect(tc, NULL, walk->w->now, &want);
-    rc = session_codec_decode(blob, len, walk->w->snap->session_key, &want,
-                              &s, &err);
+    rc = session_codec_decode(&walk->w->session_mac, blob, len,
+                              walk->w->snap->session_key, &want, &s, &err);
     if (rc == CHARON_ENOTFOUND) {
         walk->ignored++;
         return CHARON_OK;

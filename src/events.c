@@ -13,9 +13,15 @@ static const char *const events_session_names[EVENTS_SESSION_MAX] = {
     "create", "refresh", "delete", "delete_all", "lock_conflict"
 };
 
+/* The one place a reason becomes its /metrics label. */
 static const char *const events_reason_names[EVENTS_REASON_MAX] = {
-    "not_found", "signature", "not_yet_valid", "expired", "claim",
-    "session", "stale"
+    [EVENTS_REASON_NOT_FOUND]     = "not_found",
+    [EVENTS_REASON_SIGNATURE]     = "signature",
+    [EVENTS_REASON_NOT_YET_VALID] = "not_yet_valid",
+    [EVENTS_REASON_EXPIRED]       = "expired",
+    [EVENTS_REASON_CLAIM]         = "claim",
+    [EVENTS_REASON_SESSION]       = "session",
+    [EVENTS_REASON_STALE]         = "stale",
 };
 
 /* The counters: this process's, or after events_share() one page that
@@ -83,37 +89,27 @@ events_session(enum events_session ev, const char *session_id,
                                                   : CHARON_LOG_INFO, &b);
 }
 
-enum events_reason
-events_reason_of(const char *error)
+const char *
+events_reason_label(enum events_reason reason)
 {
-    if (strcmp(error, "bearer token not found") == 0)
-        return EVENTS_REASON_NOT_FOUND;
-    if (strcmp(error, "bearer token not yet valid") == 0)
-        return EVENTS_REASON_NOT_YET_VALID;
-    if (strcmp(error, "bearer token expired") == 0)
-        return EVENTS_REASON_EXPIRED;
-    if (strcmp(error, "session not found") == 0)
-        return EVENTS_REASON_SESSION;
-    if (strcmp(error, "token stale") == 0)
-        return EVENTS_REASON_STALE;
-    if (strncmp(error, "bearer token claim ", 19) == 0)
-        return EVENTS_REASON_CLAIM;
-    return EVENTS_REASON_SIGNATURE;
+    if ((unsigned)reason >= EVENTS_REASON_MAX)
+        return NULL;
+    return events_reason_names[reason];
 }
 
 void
 events_token(const char *token_type, int session_loaded,
              const char *transport, const char *user_id,
              const char *session_id, const char *session_type,
-             const char *error)
+             enum events_reason reason, const char *error)
 {
     struct charon_buf b = CHARON_BUF_INIT;
 
     if (error == NULL)
         atomic_fetch_add_explicit(&events_c->valid, 1, memory_order_relaxed);
-    else
-        atomic_fetch_add_explicit(&events_c->invalid[events_reason_of(error)],
-                                  1, memory_order_relaxed);
+    else if ((unsigned)reason < EVENTS_REASON_MAX)
+        atomic_fetch_add_explicit(&events_c->invalid[reason], 1,
+                                  memory_order_relaxed);
     if (!log_enabled(CHARON_LOG_DEBUG))
         return;
     charon_buf_puts(&b, error == NULL ? "{\"event\":\"charon.token.valid\""

@@ -28,7 +28,9 @@ enum events_session {
     EVENTS_SESSION_MAX
 };
 
-/* Why a token was refused, as a bounded label set for counters. */
+/* Why a token was refused, as a bounded label set for counters.  Set
+ * where the refusal is decided (token_check.c), never read back from the
+ * message, so rewording a message cannot move a count to another label. */
 enum events_reason {
     EVENTS_REASON_NOT_FOUND = 0,    /* no token in the request          */
     EVENTS_REASON_SIGNATURE,        /* signature/format/JSON            */
@@ -48,13 +50,14 @@ int events_share(void);
 void events_session(enum events_session ev, const char *session_id,
                     const char *user_id, const char *session_type);
 
-/* A checked token.  error is NULL when valid, else Charon's message
- * (its reason label is derived from it); token_type is "access" or
- * "refresh"; user_id and friends may be NULL or "". */
+/* A checked token.  error is NULL when valid, else Charon's message for
+ * the log line, with reason the counter it goes to (ignored when valid);
+ * token_type is "access" or "refresh"; user_id and friends may be NULL
+ * or "". */
 void events_token(const char *token_type, int session_loaded,
                   const char *transport, const char *user_id,
                   const char *session_id, const char *session_type,
-                  const char *error);
+                  enum events_reason reason, const char *error);
 
 /* A connection answered 503 because every thread was busy (fcgi_shed). */
 void events_connection_refused(void);
@@ -67,7 +70,7 @@ unsigned long events_session_count(enum events_session ev);
 unsigned long events_token_count(int valid, enum events_reason reason);
 unsigned long events_refused_count(void);
 
-/* The reason label of one of Charon's auth-error messages. */
-enum events_reason events_reason_of(const char *error);
+/* The /metrics label of a reason ("expired", ...); NULL if out of range. */
+const char *events_reason_label(enum events_reason reason);
 
 #endif /* CHARON_EVENTS_H */

@@ -17,6 +17,14 @@
 #define KEYS_PBKDF2_ITERATIONS 250000
 #define KEYS_MAX_LEN 64
 
+/*
+ * The salt of the key that signs stored session blobs, whatever the store.
+ * The text is Charon's (its Redis store introduced it), kept so that
+ * charon-fcgi and a Phoenix app on the same base secret read each other's
+ * sessions.  The core's own key: not part of the plugin ABI.
+ */
+#define KEYS_SALT_SESSION "RedisStore HMAC"
+
 struct keys;
 
 /* Takes ownership of secret (heap, wiped on free).  cache_dir may be NULL

@@ -21,10 +21,11 @@
 #define SESSION_REFRESH_OVERRIDES "refresh_claim_overrides"
 
 static int
-session_codec_mac(const unsigned char *key, size_t key_len, const char *data,
-                  size_t len, unsigned char mac[SESSION_MAC_LEN])
+session_codec_mac(struct hmac_cache *hc, const unsigned char *key,
+                  size_t key_len, const char *data, size_t len,
+                  unsigned char mac[SESSION_MAC_LEN])
 {
-    return hmac_cache_sha256(key, key_len, data, len, mac);
+    return hmac_cache_sha256(hc, key, key_len, data, len, mac);
 }
 
 static int
@@ -117,7 +118,7 @@ session_codec_json(const struct session *s, struct charon_buf *b)
 }
 
 int
-session_codec_encode(const struct session *s,
+session_codec_encode(struct hmac_cache *hc, const struct session *s,
                      const unsigned char key[SESSION_KEY_LEN],
                      struct charon_buf *out, struct charon_err *err)
 {
@@ -130,7 +131,7 @@ session_codec_encode(const struct session *s,
         rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
         goto out;
     }
-    if (session_codec_mac(key, SESSION_KEY_LEN, (const char *)json.data,
+    if (session_codec_mac(hc, key, SESSION_KEY_LEN, (const char *)json.data,
                           json.len, mac) < 0) {
         rc = charon_err_set(err, CHARON_EIO, "HMAC failed");
         goto out;
@@ -146,8 +147,9 @@ out:
 }
 
 int
-session_codec_check_mac(const void *blob, size_t len, const unsigned char *key,
-                        size_t key_len, const char **data, size_t *data_len)
+session_codec_check_mac(struct hmac_cache *hc, const void *blob, size_t len,
+                        const unsigned char *key, size_t key_len,
+                        const char **data, size_t *data_len)
 {
     const char *p = blob;
     unsigned char mac[SESSION_MAC_LEN], given[SESSION_MAC_LEN + 2];
@@ -172,7 +174,7 @@ session_codec_check_mac(const void *blob, size_t len, const unsigned char *key,
     *data_len = len - (size_t)(*data - p);
     /* The MAC fails only for want of memory: that is no verdict on the
      * blob, and must not make a live session look forged (absent). */
-    if (session_codec_mac(key, key_len, *data, *data_len, mac) < 0)
+    if (session_codec_mac(hc, key, key_len, *data, *data_len, mac) < 0)
         return CHARON_ENOMEM;
     if (CRYPTO_memcmp(mac, sig, SESSION_MAC_LEN) != 0)
         return CHARON_ENOTFOUND;
@@ -288,7 +290,7 @@ session_codec_fields(const struct json_claims *c, struct session *s,
 }
 
 int
-session_codec_decode(const void *blob, size_t len,
+session_codec_decode(struct hmac_cache *hc, const void *blob, size_t len,
                      const unsigned char key[SESSION_KEY_LEN],
                      const struct session_expect *want, struct session *out,
                      struct charon_err *err)
@@ -300,7 +302,7 @@ session_codec_decode(const void *blob, size_t len,
     int rc = CHARON_ENOTFOUND;
 
     memset(&s, 0, sizeof(s));
-    rc = session_codec_check_mac(blob, len, key, SESSION_KEY_LEN, &data,
+    rc = session_codec_check_mac(hc, blob, len, key, SESSION_KEY_LEN, &data,
                                  &data_len);
     if (rc != CHARON_OK)
         return charon_err_set(err, rc, rc == CHARON_ENOMEM

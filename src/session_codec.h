@@ -18,6 +18,8 @@
 #include <charon/buf.h>
 #include <charon/err.h>
 
+#include "hmac_cache.h"
+
 #define SESSION_VERSION 7
 #define SESSION_INFINITE (-1)
 #define SESSION_KEY_LEN 32
@@ -53,8 +55,13 @@ struct session_expect {
     int64_t now;                     /* refresh_expires_at >= now         */
 };
 
+/*
+ * hc is the calling thread's HMAC context (struct worker's session_mac),
+ * re-keyed only when the key changes; NULL computes each MAC afresh.
+ */
+
 /* Appends the blob of s to out. */
-int session_codec_encode(const struct session *s,
+int session_codec_encode(struct hmac_cache *hc, const struct session *s,
                          const unsigned char key[SESSION_KEY_LEN],
                          struct charon_buf *out, struct charon_err *err);
 
@@ -73,7 +80,7 @@ int session_codec_json_fields(const struct session *s, int for_client,
  * signature", "expired", "of another user", ...), for any blob that is
  * not a valid, live session matching want; CHARON_ENOMEM.
  */
-int session_codec_decode(const void *blob, size_t len,
+int session_codec_decode(struct hmac_cache *hc, const void *blob, size_t len,
                          const unsigned char key[SESSION_KEY_LEN],
                          const struct session_expect *want,
                          struct session *out, struct charon_err *err);
@@ -82,7 +89,8 @@ int session_codec_decode(const void *blob, size_t len,
  * and *data_len name the signed bytes inside blob.  CHARON_OK,
  * CHARON_ENOTFOUND if blob is not signed with key, or CHARON_ENOMEM if
  * there was no memory to compute the MAC. */
-int session_codec_check_mac(const void *blob, size_t len,
+int session_codec_check_mac(struct hmac_cache *hc, const void *blob,
+                            size_t len,
                             const unsigned char *key, size_t key_len,
                             const char **data, size_t *data_len);
 

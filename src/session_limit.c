@@ -42,7 +42,8 @@ session_limit_each(void *ctx, const void *blob, size_t len, uint64_t lock)
     want.now = walk->now;
     /* A blob that does not decode is not a session: not counted (but
      * out of memory is no verdict on it). */
-    rc = session_codec_decode(blob, len, walk->w->snap->session_key, &want,
+    rc = session_codec_decode(&walk->w->session_mac, blob, len,
+                              walk->w->snap->session_key, &want,
                               &s, &err);
     if (rc == CHARON_ENOTFOUND)
         return 0;

@@ -295,7 +295,8 @@ session_tokens_issue(struct worker *w, const struct policy *p,
                                 st->access_exp, o->access, &st->access_token,
                                 err);
     if (rc == CHARON_OK)
-        rc = session_codec_encode(s, w->snap->session_key, &blob, err);
+        rc = session_codec_encode(&w->session_mac, s, w->snap->session_key,
+                                  &blob, err);
     if (rc == CHARON_OK && hook != NULL &&
         hook->ready(hook->ctx, st) != CHARON_OK)
         rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");

@@ -271,7 +271,7 @@ snapshot_build(struct config *cfg, struct snapshot **out,
     if (rc2 == CHARON_OK && s->store.handle.hdr != NULL &&
         s->store.instance != NULL &&
         (snapshot_store(s)->caps & CHARON_STORE_CAP_PERSIST)) {
-        rc2 = keys_derive(s->keys, CHARON_KEY_SESSION, s->session_key,
+        rc2 = keys_derive(s->keys, KEYS_SALT_SESSION, s->session_key,
                           sizeof(s->session_key), &err);
         if (rc2 != CHARON_OK)
             config_errors_add(errs, "%s: session key: %s", cfg->file,

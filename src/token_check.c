@@ -12,12 +12,14 @@
 #include "token_extract.h"
 #include "worker.h"
 
+/* why counts a 401/403 on /metrics; a 5xx is no token event. */
 static void
 token_check_fail(struct token_check *tc, int status, const char *error,
-                 const char *reason)
+                 enum events_reason why, const char *reason)
 {
     tc->status = status;
     tc->error = error;
+    tc->why = why;
     if (reason != tc->reason)
         snprintf(tc->reason, sizeof(tc->reason), "%s", reason);
 }
@@ -42,8 +44,9 @@ token_check_time_claim(const struct json_claims *claims, const char *name,
 
 int
 token_check_verify(struct worker *w, const char *token, size_t len,
-                   int64_t now, long clock_skew, char *reason,
-                   size_t reason_len, char *detail, size_t detail_len)
+                   int64_t now, long clock_skew, enum events_reason *why,
+                   char *reason, size_t reason_len, char *detail,
+                   size_t detail_len)
 {
     const struct charon_token_plugin *tp = snapshot_token(w->snap);
     struct charon_err err;
@@ -59,6 +62,7 @@ token_check_verify(struct worker *w, const char *token, size_t len,
             snprintf(detail, detail_len, "%s", err.msg);
         if (rc != CHARON_ETOKEN)
             return rc;
+        *why = EVENTS_REASON_SIGNATURE;
         snprintf(reason, reason_len, "bearer token signature invalid");
         return CHARON_ETOKEN;
     }
@@ -66,13 +70,17 @@ token_check_verify(struct worker *w, const char *token, size_t len,
                           &w->claims) < 0) {
         if (detail != NULL)
             snprintf(detail, detail_len, "json invalid");
+        *why = EVENTS_REASON_SIGNATURE;
         snprintf(reason, reason_len, "bearer token signature invalid");
         return CHARON_ETOKEN;
     }
+    /* A missing or malformed nbf/exp is a claim failure. */
+    *why = EVENTS_REASON_CLAIM;
     rc = token_check_time_claim(&w->claims, "nbf", &nbf, reason, reason_len);
     /* now >= nbf - skew and now < exp + skew, written so that no claim
      * value can overflow the sum (now and skew are small). */
     if (rc == CHARON_OK && nbf > now + clock_skew) {
+        *why = EVENTS_REASON_NOT_YET_VALID;
         snprintf(reason, reason_len, "bearer token not yet valid");
         rc = CHARON_ETOKEN;
     }
@@ -80,6 +88,7 @@ token_check_verify(struct worker *w, const char *token, size_t len,
         rc = token_check_time_claim(&w->claims, "exp", &exp, reason,
                                     reason_len);
     if (rc == CHARON_OK && exp <= now - clock_skew) {
+        *why = EVENTS_REASON_EXPIRED;
         snprintf(reason, reason_len, "bearer token expired");
         rc = CHARON_ETOKEN;
     }
@@ -153,7 +162,7 @@ token_check_session(struct worker *w, struct token_check *tc,
         /* A blob that is not a valid, signed, live session of this user
          * counts as absent: the store is not trusted. */
         token_check_expect(tc, tc->session_id, w->now, &want);
-        rc = session_codec_decode(w->out.data, w->out.len,
+        rc = session_codec_decode(&w->session_mac, w->out.data, w->out.len,
                                   w->snap->session_key, &want, &session,
                                   &err);
         if (rc == CHARON_OK) {
@@ -172,13 +181,14 @@ token_check_session(struct worker *w, struct token_check *tc,
     }
     charon_buf_reset(&w->out);
     if (rc == CHARON_ENOTFOUND) {
-        token_check_fail(tc, 401, "invalid_token", "session not found");
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_SESSION,
+                         "session not found");
         return;
     }
     log_msg(CHARON_LOG_ERR, "%s: %s", w->snap->store.handle.hdr->name,
             err.msg);
     token_check_fail(tc, http_reply_status_for(rc), "service_unavailable",
-                     "could not fetch session");
+                     EVENTS_REASON_MAX, "could not fetch session");
 }
 
 /* type == want and iss == the policy's issuer (each profile may have
@@ -191,14 +201,14 @@ token_check_kind(const struct json_claims *claims, const char *type,
 
     v = json_claims_get(claims, "type");
     if (v == NULL || !json_claims_string_is(v, type)) {
-        token_check_fail(tc, 401, "invalid_token",
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                          v == NULL ? "bearer token claim type not found"
                                    : "bearer token claim type invalid");
         return 0;
     }
     v = json_claims_get(claims, "iss");
     if (v == NULL || !json_claims_string_is(v, issuer)) {
-        token_check_fail(tc, 401, "invalid_token",
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                          v == NULL ? "bearer token claim iss not found"
                                    : "bearer token claim iss invalid");
         return 0;
@@ -217,12 +227,12 @@ token_check_fresh(struct worker *w, const struct policy *p,
     int64_t iat;
 
     if (v == NULL) {
-        token_check_fail(tc, 401, "invalid_token",
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                          "bearer token claim iat not found");
         return 0;
     }
     if (json_claims_int(v, &iat) < 0) {
-        token_check_fail(tc, 401, "invalid_token",
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                          "bearer token claim iat invalid");
         return 0;
     }
@@ -231,7 +241,8 @@ token_check_fresh(struct worker *w, const struct policy *p,
                         p->charon->clock_skew);
     tc->new_cycle = f.new_cycle;
     if (!f.fresh) {
-        token_check_fail(tc, 401, "invalid_token", "token stale");
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_STALE,
+                         "token stale");
         return 0;
     }
     return 1;
@@ -269,23 +280,27 @@ token_check_pipeline(struct worker *w, const struct policy *p,
     tc->transport = token_extract(req->authorization, req->cookie,
                                   want->cookie_name, &w->token);
     if (tc->transport < 0) {
-        token_check_fail(tc, 503, "service_unavailable", "out of memory");
+        token_check_fail(tc, 503, "service_unavailable", EVENTS_REASON_MAX,
+                         "out of memory");
         return;
     }
     if (tc->transport == TOKEN_TRANSPORT_NONE) {
-        token_check_fail(tc, 401, "invalid_token", "bearer token not found");
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_NOT_FOUND,
+                         "bearer token not found");
         return;
     }
     detail[0] = '\0';
     rc = token_check_verify(w, (const char *)w->token.data, w->token.len,
-                            req->now, p->charon->clock_skew, tc->reason,
-                            sizeof(tc->reason), detail, sizeof(detail));
+                            req->now, p->charon->clock_skew, &tc->why,
+                            tc->reason, sizeof(tc->reason), detail,
+                            sizeof(detail));
     if (rc != CHARON_OK) {
         if (rc == CHARON_ETOKEN)
-            token_check_fail(tc, 401, "invalid_token", tc->reason);
+            token_check_fail(tc, 401, "invalid_token", tc->why, tc->reason);
         else
             token_check_fail(tc, http_reply_status_for(rc),
-                             "service_unavailable", "token check failed");
+                             "service_unavailable", EVENTS_REASON_MAX,
+                             "token check failed");
         if (detail[0] != '\0')
             log_msg(CHARON_LOG_DEBUG, "token rejected: %s (%s)", tc->reason,
                     detail);
@@ -298,7 +313,7 @@ token_check_pipeline(struct worker *w, const struct policy *p,
     rc = token_check_id(&w->claims, "sub", &tc->user_id_is_int,
                         tc->user_id);
     if (rc < 0) {
-        token_check_fail(tc, 401, "invalid_token",
+        token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                          rc == -1 ? "bearer token claim sub not found"
                                   : "bearer token claim sub invalid");
         return;
@@ -308,12 +323,13 @@ token_check_pipeline(struct worker *w, const struct policy *p,
     if (want->apply_rules &&
         claims_check(&p->rules, &w->claims, tc->reason,
                      sizeof(tc->reason)) != CHARON_OK) {
-        token_check_fail(tc, 403, "insufficient_scope", tc->reason);
+        token_check_fail(tc, 403, "insufficient_scope", EVENTS_REASON_CLAIM,
+                         tc->reason);
         return;
     }
     if (want->load_session) {
         if (sid < 0 || styp < 0) {
-            token_check_fail(tc, 401, "invalid_token",
+            token_check_fail(tc, 401, "invalid_token", EVENTS_REASON_CLAIM,
                              "bearer token claim sub, sid or styp not found");
             return;
         }
@@ -345,7 +361,7 @@ token_check_run(struct worker *w, const struct policy *p,
     loaded = tc->session_loaded;
     events_token(want->type, loaded,
                  token_check_transport_name(tc->transport), tc->user_id,
-                 tc->session_id, tc->session_type,
+                 tc->session_id, tc->session_type, tc->why,
                  tc->status == 200 ? NULL : tc->reason);
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "json_claims.h"
 #include "request.h"
 
@@ -25,6 +26,7 @@ struct token_check {
     int status;                /* 200, 401, 403, 500 or 503          */
     const char *error;         /* OAuth-style code for the JSON body */
     char reason[192];          /* Charon's human message             */
+    enum events_reason why;    /* reason's /metrics label (status 401/403) */
     int transport;             /* enum token_transport               */
     const struct json_claims *claims;   /* the worker's; valid until the
                                            worker checks another token  */
@@ -78,11 +80,13 @@ const char *token_check_transport_name(int transport);
  * JSON) and the time claims; the building block of token_check_access and
  * of charonctl verify.  On success the claims are in w->claims and the
  * payload text in w->payload.  Returns CHARON_OK, or CHARON_ETOKEN with
- * Charon's message in reason (and the plugin's own reason in detail, if
- * detail is not NULL), or another code if the plugin failed.
+ * Charon's message in reason, its label in *why (and the plugin's own
+ * reason in detail, if detail is not NULL), or another code if the
+ * plugin failed.
  */
 int token_check_verify(struct worker *w, const char *token, size_t len,
-                       int64_t now, long clock_skew, char *reason,
-                       size_t reason_len, char *detail, size_t detail_len);
+                       int64_t now, long clock_skew, enum events_reason *why,
+                       char *reason, size_t reason_len, char *detail,
+                       size_t detail_len);
 
 #endif /* CHARON_TOKEN_CHECK_H */

@@ -59,5 +59,6 @@ worker_fini(struct worker *w)
     charon_buf_free(&w->token);
     charon_buf_free(&w->payload);
     charon_buf_free(&w->out);
+    hmac_cache_free(&w->session_mac);
     http_reply_free(&w->reply);
 }

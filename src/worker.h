@@ -8,6 +8,7 @@
 #include <charon/buf.h>
 #include <charon/err.h>
 
+#include "hmac_cache.h"
 #include "http_reply.h"
 #include "json_claims.h"
 
@@ -22,6 +23,8 @@ struct worker {
     struct charon_buf payload;   /* verified payload JSON     */
     struct charon_buf out;       /* serialised response       */
     struct json_claims claims;   /* index into payload        */
+    struct hmac_cache session_mac;   /* keyed with the session key on
+                                        first use: signs and checks blobs */
     int64_t now;                 /* the current request's time */
     struct http_reply reply;
 };

@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <charon/err.h>
 
@@ -82,12 +81,33 @@ charon_buf_reset(struct charon_buf *b)
         b->data[0] = '\0';
 }
 
+/*
+ * Zeroes n bytes at p in a way the compiler may not drop as a dead store
+ * before free().  Plain ISO C (explicit_bzero and memset_s are not), so
+ * that the header compiles with -std=c99 -pedantic: memset, then an empty
+ * asm that claims to read the memory (GCC and clang), or else a volatile
+ * loop.
+ */
+static inline void
+charon_buf_wipe(void *p, size_t n)
+{
+#if defined(__GNUC__)
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    volatile unsigned char *v = (volatile unsigned char *)p;
+
+    while (n-- > 0)
+        *v++ = 0;
+#endif
+}
+
 /* Wipes and frees the buffer; it may be reused afterwards. */
 static inline void
 charon_buf_free(struct charon_buf *b)
 {
     if (b->data != NULL) {
-        explicit_bzero(b->data, b->cap);
+        charon_buf_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = NULL;

@@ -78,9 +78,8 @@ enum charon_log_level {
     CHARON_LOG_DEBUG = 7    /* per-request detail        */
 };
 
-/* Key derivation purposes a plugin may ask the host for. */
-#define CHARON_KEY_JWT_DEFAULT "charon_jwt_default"   /* default JWT key  */
-#define CHARON_KEY_SESSION     "RedisStore HMAC"      /* session blobs    */
+/* The salt of Charon's default JWT key, for host->derive_key(). */
+#define CHARON_KEY_JWT_DEFAULT "charon_jwt_default"
 
 /*
  * What the core lends a plugin instance.  Owned by the core; valid from

@@ -44,9 +44,11 @@ struct charon_token_plugin {
 
     /*
      * Appends the public keys as a JWKS document {"keys":[...]} to out
-     * (an empty "keys" array when no key is public).  Any thread.
+     * (an empty "keys" array when no key is public).  ts is the calling
+     * thread's state, as for sign and verify.  Called from any worker
+     * thread, concurrently.
      */
-    int (*public_jwks)(void *instance, struct charon_buf *out,
+    int (*public_jwks)(void *instance, void *ts, struct charon_buf *out,
                        struct charon_err *err);
 };
 

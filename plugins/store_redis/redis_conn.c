@@ -174,89 +174,156 @@ redis_conn_script_load(struct redis_conn *rc)
     return ok ? 0 : -1;
 }
 
+/* Queues one command of the handshake's pipeline; 0, or -1 out of memory. */
+static int
+redis_conn_queue(struct redis_conn *rc, int argc, const char **argv,
+                 const size_t *lens)
+{
+    return redisAppendCommandArgv(rc->c, argc, argv, lens) == REDIS_OK ? 0
+                                                                       : -1;
+}
+
+/* Queues AUTH [username] password; 0, or -1 out of memory. */
+static int
+redis_conn_queue_auth(struct redis_conn *rc)
+{
+    const struct store_redis *s = rc->s;
+    const char *argv[3];
+    size_t lens[3];
+    int argc = 0;
+
+    argv[argc] = "AUTH";
+    lens[argc++] = 4;
+    if (s->cfg->username[0] != '\0') {
+        argv[argc] = s->cfg->username;
+        lens[argc++] = strlen(s->cfg->username);
+    }
+    argv[argc] = s->password;
+    lens[argc++] = s->password_len;
+    return redis_conn_queue(rc, argc, argv, lens);
+}
+
+/* Queues SELECT database; 0, or -1 out of memory. */
+static int
+redis_conn_queue_select(struct redis_conn *rc)
+{
+    char db[24];
+    const char *argv[2] = { "SELECT", db };
+    size_t lens[2];
+
+    snprintf(db, sizeof(db), "%lu", rc->s->cfg->database);
+    lens[0] = 6;
+    lens[1] = strlen(db);
+    return redis_conn_queue(rc, 2, argv, lens);
+}
+
+/* Queues FUNCTION LOAD of the library; 0, or -1 out of memory. */
+static int
+redis_conn_queue_load(struct redis_conn *rc)
+{
+    const struct store_redis *s = rc->s;
+    const char *argv[3] = { "FUNCTION", "LOAD", s->lua.library };
+    size_t lens[3] = { 8, 4, s->lua.library_len };
+
+    return redis_conn_queue(rc, 3, argv, lens);
+}
+
+/* Queues the handshake: AUTH (with a password), SELECT (database not 0),
+ * FUNCTION LOAD; their number in *n.  0, or -1 (why set). */
+static int
+redis_conn_queue_handshake(struct redis_conn *rc, int *n)
+{
+    const struct store_redis *s = rc->s;
+
+    *n = 0;
+    if (s->password != NULL && redis_conn_queue_auth(rc) != 0)
+        goto out_of_memory;
+    *n += s->password != NULL;
+    if (s->cfg->database != 0 && redis_conn_queue_select(rc) != 0)
+        goto out_of_memory;
+    *n += s->cfg->database != 0;
+    if (redis_conn_queue_load(rc) != 0)
+        goto out_of_memory;
+    *n += 1;
+    return 0;
+
+out_of_memory:
+    snprintf(rc->why, sizeof(rc->why), "handshake: out of memory");
+    return -1;
+}
+
+/* The reply to AUTH: 0 if OK, else -1 (why says who was refused). */
+static int
+redis_conn_check_auth(struct redis_conn *rc, const redisReply *r)
+{
+    const struct store_redis *s = rc->s;
+    char what[96];
+
+    if (redis_reply_ok(r))
+        return 0;
+    if (s->cfg->username[0] != '\0')
+        snprintf(what, sizeof(what), "AUTH as user \"%.40s\" with "
+                 "password_file refused", s->cfg->username);
+    else
+        snprintf(what, sizeof(what), "AUTH with password_file refused");
+    redis_conn_why_reply(rc, what, r);
+    return -1;
+}
+
+/* The reply to FUNCTION LOAD: loaded (or already there), or refused, when
+ * the connection falls back to script mode (SCRIPT LOAD now, EVALSHA
+ * after).  0, or -1 (why set). */
+static int
+redis_conn_check_load(struct redis_conn *rc, const redisReply *r)
+{
+    const struct store_redis *s = rc->s;
+    int loaded = redis_reply_loaded(r, s->lua.name);
+
+    if (loaded < 0) {
+        redis_conn_why_reply(rc, "FUNCTION LOAD", r);
+        return -1;
+    }
+    rc->scripts = loaded == 0;
+    if (loaded > 0)
+        return 0;
+    s->host->log(s->host, CHARON_LOG_INFO, "Redis at %s refuses FUNCTION; "
+                 "using EVALSHA", s->where);
+    return redis_conn_script_load(rc);
+}
+
+/* The handshake's replies r[], in the order queued.  0, or -1 (why set). */
+static int
+redis_conn_check_handshake(struct redis_conn *rc, redisReply *const *r)
+{
+    const struct store_redis *s = rc->s;
+    int i = 0;
+
+    if (s->password != NULL && redis_conn_check_auth(rc, r[i++]) != 0)
+        return -1;
+    if (s->cfg->database != 0 && !redis_reply_ok(r[i])) {
+        redis_conn_why_reply(rc, "SELECT database refused", r[i]);
+        return -1;
+    }
+    i += s->cfg->database != 0;
+    return redis_conn_check_load(rc, r[i]);
+}
+
 /* AUTH, SELECT and FUNCTION LOAD in one pipeline; 0 or -1 (why set). */
 static int
 redis_conn_handshake(struct redis_conn *rc)
 {
-    const struct store_redis *s = rc->s;
     redisReply *r[3] = { NULL, NULL, NULL };
-    const char *argv[4];
-    size_t lens[4];
-    char db[24], what[96];
-    int n = 0, i, loaded, rv = -1;
+    int n, i, rv;
 
-    if (s->password != NULL) {
-        argv[0] = "AUTH";
-        lens[0] = 4;
-        i = 1;
-        if (s->cfg->username[0] != '\0') {
-            argv[i] = s->cfg->username;
-            lens[i++] = strlen(s->cfg->username);
-        }
-        argv[i] = s->password;
-        lens[i++] = s->password_len;
-        if (redisAppendCommandArgv(rc->c, i, argv, lens) != REDIS_OK)
-            goto append_failed;
-        n++;
-    }
-    if (s->cfg->database != 0) {
-        snprintf(db, sizeof(db), "%lu", s->cfg->database);
-        argv[0] = "SELECT";
-        lens[0] = 6;
-        argv[1] = db;
-        lens[1] = strlen(db);
-        if (redisAppendCommandArgv(rc->c, 2, argv, lens) != REDIS_OK)
-            goto append_failed;
-        n++;
-    }
-    argv[0] = "FUNCTION";
-    lens[0] = 8;
-    argv[1] = "LOAD";
-    lens[1] = 4;
-    argv[2] = s->lua.library;
-    lens[2] = s->lua.library_len;
-    if (redisAppendCommandArgv(rc->c, 3, argv, lens) != REDIS_OK)
-        goto append_failed;
-    n++;
+    if (redis_conn_queue_handshake(rc, &n) != 0)
+        return -1;
     if (redis_exchange(rc, "handshake", r, n) != 0)
         return -1;
-    i = 0;
-    if (s->password != NULL && !redis_reply_ok(r[i])) {
-        if (s->cfg->username[0] != '\0')
-            snprintf(what, sizeof(what), "AUTH as user \"%.40s\" with "
-                     "password_file refused", s->cfg->username);
-        else
-            snprintf(what, sizeof(what), "AUTH with password_file refused");
-        redis_conn_why_reply(rc, what, r[i]);
-        goto out;
-    }
-    i += s->password != NULL;
-    if (s->cfg->database != 0 && !redis_reply_ok(r[i])) {
-        redis_conn_why_reply(rc, "SELECT database refused", r[i]);
-        goto out;
-    }
-    i += s->cfg->database != 0;
-    loaded = redis_reply_loaded(r[i], s->lua.name);
-    if (loaded < 0) {
-        redis_conn_why_reply(rc, "FUNCTION LOAD", r[i]);
-        goto out;
-    }
-    rc->scripts = loaded == 0;
-    if (loaded == 0) {
-        s->host->log(s->host, CHARON_LOG_INFO, "Redis at %s refuses "
-                     "FUNCTION; using EVALSHA", s->where);
-        rv = redis_conn_script_load(rc);
-    } else {
-        rv = 0;
-    }
-out:
+    rv = redis_conn_check_handshake(rc, r);
     for (i = 0; i < n; i++)
         if (r[i] != NULL)
             freeReplyObject(r[i]);
     return rv;
-append_failed:
-    snprintf(rc->why, sizeof(rc->why), "handshake: out of memory");
-    return -1;
 }
 
 /* Makes rc->c a ready connection: CHARON_OK or CHARON_EUNAVAIL. */
@@ -382,41 +449,33 @@ redis_conn_error_reply(struct redis_conn *rc, const redisReply *r,
 
 /* ---- operations ------------------------------------------------------- */
 
-int
-redis_conn_op(struct redis_conn *rc, enum redis_op op,
-              const struct redis_keys *k, int nargs,
-              const char *const *args, const size_t *lens,
-              redis_conn_take_fn take, void *ctx, struct charon_err *err)
+/* Fills argv/alen with the call of op: FCALL[_RO] fn 3 keys args, or in
+ * script mode EVALSHA sha 3 keys opname args.  Returns argc (at most 15). */
+static int
+redis_conn_op_command(const struct redis_conn *rc, enum redis_op op,
+                      const struct redis_keys *k, int nargs,
+                      const char *const *args, const size_t *lens,
+                      const char **argv, size_t *alen)
 {
     const struct store_redis *s = rc->s;
-    const char *argv[16];
-    const char *what = redis_lua_op_name(op);
-    size_t alen[16];
-    struct redis_sigpipe guard;
-    redisReply *r = NULL;
-    int argc = 0, i, rv, retried = 0, broken;
+    int argc = 0, i;
 
-    if (nargs < 0 || nargs > 8)
-        return charon_err_set(err, CHARON_EINVAL, "too many arguments");
-    redis_sigpipe_block(rc->guard_sigpipe, &guard);
-    rv = redis_conn_ready(rc, err);
-    if (rv != CHARON_OK)
-        goto out;
     if (rc->scripts) {
-        argv[0] = "EVALSHA";
-        argv[1] = s->lua.sha;
+        argv[argc++] = "EVALSHA";
+        argv[argc++] = s->lua.sha;
     } else {
-        argv[0] = redis_lua_op_readonly(op) ? "FCALL_RO" : "FCALL";
-        argv[1] = s->lua.fn[op];
+        argv[argc++] = redis_lua_op_readonly(op) ? "FCALL_RO" : "FCALL";
+        argv[argc++] = s->lua.fn[op];
     }
-    argv[2] = "3";
-    argc = 3;
+    argv[argc++] = "3";
+    for (i = 0; i < argc; i++)
+        alen[i] = strlen(argv[i]);
     for (i = 0; i < 3; i++) {
         argv[argc] = k->key[i];
         alen[argc++] = k->len[i];
     }
     if (rc->scripts) {
-        argv[argc] = what;
+        argv[argc] = redis_lua_op_name(op);
         alen[argc] = strlen(argv[argc]);
         argc++;
     }
@@ -424,44 +483,102 @@ redis_conn_op(struct redis_conn *rc, enum redis_op op,
         argv[argc] = args[i] != NULL ? args[i] : "";
         alen[argc++] = lens[i];
     }
-    for (i = 0; i < 3; i++)
-        alen[i] = strlen(argv[i]);
-    for (;;) {
+    return argc;
+}
+
+/* Does error reply r say Redis lost our code (a restart without
+ * persistence, FUNCTION FLUSH, SCRIPT FLUSH)? */
+static int
+redis_conn_code_lost(const struct redis_conn *rc, const redisReply *r)
+{
+    return rc->scripts ? redis_reply_error_is(r, "NOSCRIPT")
+                       : redis_reply_error_is(r, "ERR Function not found");
+}
+
+/* Gives Redis our code back before the call is sent again: in script
+ * mode the call becomes EVAL of the script (which also caches it for
+ * the next EVALSHA); else FUNCTION LOAD.  CHARON_OK, or the failure. */
+static int
+redis_conn_restore_code(struct redis_conn *rc, const char **argv,
+                        size_t *alen, struct charon_err *err)
+{
+    const struct store_redis *s = rc->s;
+    int broken;
+
+    if (rc->scripts) {
+        argv[0] = "EVAL";
+        argv[1] = s->lua.script;
+        alen[0] = 4;
+        alen[1] = s->lua.script_len;
+        s->host->log(s->host, CHARON_LOG_INFO, "Redis at %s had lost the "
+                     "script; sending it with EVAL", s->where);
+        return CHARON_OK;
+    }
+    if (redis_conn_reload(rc, &broken) == 0)
+        return CHARON_OK;
+    if (broken)
+        return redis_conn_fail(rc, err);
+    return charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %s", s->where,
+                          rc->why);
+}
+
+/* Sends the call and returns its reply, not an error reply: a call that
+ * found our code lost is sent once more after restoring it.  NULL, with
+ * the failure in *rv, if none came. */
+static redisReply *
+redis_conn_op_reply(struct redis_conn *rc, const char *what, int argc,
+                    const char **argv, size_t *alen, int *rv,
+                    struct charon_err *err)
+{
+    redisReply *r;
+    int retried;
+
+    for (retried = 0;; retried = 1) {
         r = redis_exchange_command(rc, what, argc, argv, alen);
         if (r == NULL) {
-            rv = redis_conn_fail(rc, err);
-            goto out;
+            *rv = redis_conn_fail(rc, err);
+            return NULL;
         }
         if (r->type != REDIS_REPLY_ERROR)
-            break;
-        if (retried || !(rc->scripts ? redis_reply_error_is(r, "NOSCRIPT")
-                         : redis_reply_error_is(r, "ERR Function not found"))) {
-            rv = redis_conn_error_reply(rc, r, err);
-            goto out;
+            return r;
+        if (retried || !redis_conn_code_lost(rc, r)) {
+            *rv = redis_conn_error_reply(rc, r, err);
+            freeReplyObject(r);
+            return NULL;
         }
-        /* Redis lost the code (restart without persistence, FLUSH). */
         freeReplyObject(r);
-        r = NULL;
-        retried = 1;
-        if (rc->scripts) {
-            /* EVAL runs the script and caches it for the next EVALSHA. */
-            argv[0] = "EVAL";
-            argv[1] = s->lua.script;
-            alen[0] = 4;
-            alen[1] = s->lua.script_len;
-            s->host->log(s->host, CHARON_LOG_INFO, "Redis at %s had lost "
-                         "the script; sending it with EVAL", s->where);
-        } else if (redis_conn_reload(rc, &broken) != 0) {
-            rv = broken ? redis_conn_fail(rc, err)
-                 : charon_err_set(err, CHARON_EUNAVAIL, "Redis at %s: %s",
-                                  s->where, rc->why);
-            goto out;
+        *rv = redis_conn_restore_code(rc, argv, alen, err);
+        if (*rv != CHARON_OK)
+            return NULL;
+    }
+}
+
+int
+redis_conn_op(struct redis_conn *rc, enum redis_op op,
+              const struct redis_keys *k, int nargs,
+              const char *const *args, const size_t *lens,
+              redis_conn_take_fn take, void *ctx, struct charon_err *err)
+{
+    const char *argv[16];
+    size_t alen[16];
+    struct redis_sigpipe guard;
+    redisReply *r;
+    int argc, rv;
+
+    if (nargs < 0 || nargs > 8)
+        return charon_err_set(err, CHARON_EINVAL, "too many arguments");
+    redis_sigpipe_block(rc->guard_sigpipe, &guard);
+    rv = redis_conn_ready(rc, err);
+    if (rv == CHARON_OK) {
+        argc = redis_conn_op_command(rc, op, k, nargs, args, lens, argv,
+                                     alen);
+        r = redis_conn_op_reply(rc, redis_lua_op_name(op), argc, argv, alen,
+                                &rv, err);
+        if (r != NULL) {
+            rv = redis_conn_judge(rc, take(ctx, r, err), err);
+            freeReplyObject(r);
         }
     }
-    rv = redis_conn_judge(rc, take(ctx, r, err), err);
-out:
-    if (r != NULL)
-        freeReplyObject(r);
     redis_sigpipe_restore(&guard);
     return rv;
 }

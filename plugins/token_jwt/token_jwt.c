@@ -115,11 +115,12 @@ token_jwt_verify(void *instance, void *ts, const char *token,
 }
 
 static int
-token_jwt_public_jwks(void *instance, struct charon_buf *out,
+token_jwt_public_jwks(void *instance, void *ts, struct charon_buf *out,
                       struct charon_err *err)
 {
     const struct token_jwt *tj = instance;
 
+    (void)ts;             /* the JWKS is built once, at create() */
     if (charon_buf_append(out, tj->keys->jwks, tj->keys->jwks_len) !=
         CHARON_OK)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");

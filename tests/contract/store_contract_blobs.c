@@ -75,7 +75,7 @@ blobs_encode(const char *user, int user_is_int, const char *type,
     s.tokens_fresh_from = now;
     s.lock_version = 1;
     charon_err_clear(&err);
-    return session_codec_encode(&s, key, out, &err);
+    return session_codec_encode(NULL, &s, key, out, &err);
 }
 
 /* Appends "signed." || HMAC-SHA256(key, data) || "." || data to out: a
@@ -144,7 +144,7 @@ blobs_decode(const void *blob, size_t len, const unsigned char *key,
     want.now = store_contract_now();
     memset(&s, 0, sizeof(s));
     charon_err_clear(err);
-    rc = session_codec_decode(blob, len, key, &want, &s, err);
+    rc = session_codec_decode(NULL, blob, len, key, &want, &s, err);
     if (rc == CHARON_OK)
         session_free(&s);
     return rc;

@@ -250,6 +250,62 @@ def ctl_made():
     t.eq(pre + "revoke-all is seen at once", check(b).status, 401)
 
 
+def metrics_counts():
+    """{reason: count} of charon_token_checks_total's invalid results."""
+    text = c.request("GET", "/auth/metrics").body.decode()
+    return {m.group(1): int(m.group(2)) for m in re.finditer(
+        r'^charon_token_checks_total\{result="invalid",reason="(\w+)"\} '
+        r'(\d+)$', text, re.M)}
+
+
+def mint(**specs):
+    """{name: token} signed by mint.py with the daemon's base secret."""
+    secret = re.search(r"^base_secret_file = (.*)$", open(CONFIG).read(),
+                       re.M).group(1)
+    out = subprocess.run(
+        [sys.executable, __file__.rsplit("/", 1)[0] + "/mint.py", secret] +
+        ["%s=%s" % (k, json.dumps(v)) for k, v in specs.items()],
+        check=True, capture_output=True, text=True).stdout
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def reasons():
+    """Each refusal moves its own /metrics label by one, and no other."""
+    pre = "reasons: "
+    now = int(__import__("time").time())
+    b = Browser("bearer")
+    b.take(login("alice", "wonderland", "bearer"))
+    sid = claims(b.refresh)["sid"]
+    tok = mint(expired={"exp": now - 60, "nbf": now - 600},
+               early={"nbf": now + 600},
+               claim={"type": "refresh"},
+               session={"sid": "no-such-session"},
+               stale={"type": "refresh", "sid": sid, "iat": now - 100000})
+    cases = [
+        ("not_found", lambda: c.request("GET", "/auth/check")),
+        ("signature", lambda: c.request("GET", "/auth/check",
+                                        bearer=b.access[:-2] + "xx")),
+        ("expired", lambda: c.request("GET", "/auth/check",
+                                      bearer=tok["expired"])),
+        ("not_yet_valid", lambda: c.request("GET", "/auth/check",
+                                            bearer=tok["early"])),
+        ("claim", lambda: c.request("GET", "/auth/check",
+                                    bearer=tok["claim"])),
+        ("session", lambda: c.request("GET", "/auth/check",
+                                      bearer=tok["session"])),
+        ("stale", lambda: c.request("POST", "/auth/session/refresh",
+                                    bearer=tok["stale"])),
+    ]
+    for label, send in cases:
+        before = metrics_counts()
+        r = send()
+        after = metrics_counts()
+        moved = {k: after[k] - before.get(k, 0) for k in after
+                 if after[k] != before.get(k, 0)}
+        t.eq(pre + "a %s refusal (%d) counts reason=\"%s\" once" %
+             (label, r.status, label), moved, {label: 1})
+
+
 def observability():
     pre = "events: "
     r = c.request("GET", "/auth/metrics")
@@ -289,5 +345,6 @@ for transport in ("bearer", "cookie", "cookie_only"):
     flow(transport)
 everywhere()
 ctl_made()
+reasons()
 observability()
 sys.exit(t.finish())

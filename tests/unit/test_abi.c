@@ -90,6 +90,27 @@ test_abi_kind_descriptors_layout(void)
     CU_ASSERT_EQUAL(80, sizeof(struct charon_cred_plugin));
 }
 
+/* Every token call takes the thread state (ts) after the instance; the
+ * assignments stop compiling (-Werror) if a signature changes. */
+static void
+test_abi_token_calls_take_thread_state(void)
+{
+    int (*sign)(void *, void *, const char *, size_t, struct charon_buf *,
+                struct charon_err *) = NULL;
+    int (*verify)(void *, void *, const char *, size_t, struct charon_buf *,
+                  struct charon_err *) = NULL;
+    int (*jwks)(void *, void *, struct charon_buf *,
+                struct charon_err *) = NULL;
+    struct charon_token_plugin p;
+
+    p.sign = sign;
+    p.verify = verify;
+    p.public_jwks = jwks;
+    CU_ASSERT_PTR_NULL(p.sign);
+    CU_ASSERT_PTR_NULL(p.verify);
+    CU_ASSERT_PTR_NULL(p.public_jwks);
+}
+
 static void
 test_abi_error_record_and_codes(void)
 {
@@ -110,6 +131,8 @@ static const CU_TestInfo abi_tests[] = {
       test_abi_option_layout_is_frozen },
     { "token, store and cred descriptors layout",
       test_abi_kind_descriptors_layout },
+    { "every token call takes the thread state",
+      test_abi_token_calls_take_thread_state },
     { "struct charon_err, codes and charon_buf",
       test_abi_error_record_and_codes },
     CU_TEST_INFO_NULL

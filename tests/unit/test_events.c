@@ -62,18 +62,20 @@ test_token_events_count_always_and_log_at_debug(void)
     unsigned long stale = events_token_count(0, EVENTS_REASON_STALE);
 
     log_init("t", 0, CHARON_LOG_INFO);
-    events_token("access", 0, "bearer", "u", "s", "full", NULL);
+    events_token("access", 0, "bearer", "u", "s", "full",
+                 EVENTS_REASON_MAX, NULL);
     CU_ASSERT_EQUAL(valid + 1, events_token_count(1, 0));
     CU_ASSERT_PTR_NULL(strstr(captured(), "charon.token.valid"));
     log_init("t", 0, CHARON_LOG_DEBUG);
-    events_token("refresh", 1, "cookie", "u", "s", "full", "token stale");
+    events_token("refresh", 1, "cookie", "u", "s", "full",
+                 EVENTS_REASON_STALE, "token stale");
     CU_ASSERT_EQUAL(stale + 1, events_token_count(0, EVENTS_REASON_STALE));
     CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
         "{\"event\":\"charon.token.invalid\",\"session_loaded\":true,"
         "\"token_transport\":\"cookie\",\"token_type\":\"refresh\","
         "\"user_id\":\"u\",\"session_id\":\"s\",\"session_type\":\"full\","
         "\"error\":\"token stale\"}"));
-    events_token("access", 0, NULL, "", NULL, NULL,
+    events_token("access", 0, NULL, "", NULL, NULL, EVENTS_REASON_NOT_FOUND,
                  "bearer token not found");
     CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
         "\"token_transport\":null,\"token_type\":\"access\","
@@ -82,21 +84,42 @@ test_token_events_count_always_and_log_at_debug(void)
 }
 
 static void
-test_charon_messages_map_to_reasons(void)
+test_each_reason_has_its_metrics_label(void)
 {
-    CU_ASSERT_EQUAL(EVENTS_REASON_NOT_FOUND,
-                    events_reason_of("bearer token not found"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_SIGNATURE,
-                    events_reason_of("bearer token signature invalid"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_EXPIRED,
-                    events_reason_of("bearer token expired"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_NOT_YET_VALID,
-                    events_reason_of("bearer token not yet valid"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_CLAIM,
-                    events_reason_of("bearer token claim role invalid"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_SESSION,
-                    events_reason_of("session not found"));
-    CU_ASSERT_EQUAL(EVENTS_REASON_STALE, events_reason_of("token stale"));
+    CU_ASSERT_STRING_EQUAL("not_found",
+                           events_reason_label(EVENTS_REASON_NOT_FOUND));
+    CU_ASSERT_STRING_EQUAL("signature",
+                           events_reason_label(EVENTS_REASON_SIGNATURE));
+    CU_ASSERT_STRING_EQUAL("not_yet_valid",
+                           events_reason_label(EVENTS_REASON_NOT_YET_VALID));
+    CU_ASSERT_STRING_EQUAL("expired",
+                           events_reason_label(EVENTS_REASON_EXPIRED));
+    CU_ASSERT_STRING_EQUAL("claim", events_reason_label(EVENTS_REASON_CLAIM));
+    CU_ASSERT_STRING_EQUAL("session",
+                           events_reason_label(EVENTS_REASON_SESSION));
+    CU_ASSERT_STRING_EQUAL("stale", events_reason_label(EVENTS_REASON_STALE));
+    CU_ASSERT_PTR_NULL(events_reason_label(EVENTS_REASON_MAX));
+}
+
+/* The counter is the reason given, whatever the message says: a reworded
+ * message cannot move a count to another label. */
+static void
+test_the_count_follows_the_reason_not_the_message(void)
+{
+    unsigned long before[EVENTS_REASON_MAX];
+    int i;
+
+    for (i = 0; i < EVENTS_REASON_MAX; i++)
+        before[i] = events_token_count(0, (enum events_reason)i);
+    log_init("t", 0, CHARON_LOG_INFO);
+    events_token("access", 0, "bearer", "u", "s", "full",
+                 EVENTS_REASON_EXPIRED, "token stale");
+    events_token("access", 0, "bearer", "u", "s", "full",
+                 EVENTS_REASON_CLAIM, "the token is too old now");
+    for (i = 0; i < EVENTS_REASON_MAX; i++)
+        CU_ASSERT_EQUAL(before[i] + (i == EVENTS_REASON_EXPIRED ||
+                                     i == EVENTS_REASON_CLAIM),
+                        events_token_count(0, (enum events_reason)i));
 }
 
 static void
@@ -124,8 +147,10 @@ static const CU_TestInfo events_tests[] = {
       test_a_session_event_is_one_json_line_and_a_count },
     { "token events count always and log at debug level",
       test_token_events_count_always_and_log_at_debug },
-    { "Charon's messages map to reason labels",
-      test_charon_messages_map_to_reasons },
+    { "each reason has its /metrics label",
+      test_each_reason_has_its_metrics_label },
+    { "the count follows the reason, not the message",
+      test_the_count_follows_the_reason_not_the_message },
     { "metrics are Prometheus text", test_metrics_are_prometheus_text },
     CU_TEST_INFO_NULL
 };

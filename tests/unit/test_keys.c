@@ -55,7 +55,7 @@ test_derived_keys_match_charon_appendix_a(void)
     hex(out, 32, h);
     CU_ASSERT_STRING_EQUAL("6391a52dbca795a7b3d1d0273c2db1ad73be14b54dd23c1d"
                            "1c461bc4660b21a3", h);
-    CU_ASSERT_EQUAL(CHARON_OK, keys_derive(k, "RedisStore HMAC", out, 32,
+    CU_ASSERT_EQUAL(CHARON_OK, keys_derive(k, KEYS_SALT_SESSION, out, 32,
                                            NULL));
     hex(out, 32, h);
     CU_ASSERT_STRING_EQUAL("f0523d3ca184f710dba0dd79385422231588edd3dd04b136"

@@ -296,7 +296,8 @@ test_jwks_lists_every_eddsa_key_and_no_secret_key(void)
     x2[b64url_encode(ed448_pub, ed448_pub_len, x2)] = '\0';
     CU_ASSERT_EQUAL(32, ed_pub_len);
     CU_ASSERT_EQUAL(57, ed448_pub_len);
-    CU_ASSERT_EQUAL(CHARON_OK, tj_plugin()->public_jwks(ti.inst, &out, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, tj_plugin()->public_jwks(ti.inst, ti.ts, &out,
+                                                          &err));
     CU_ASSERT_STRING_EQUAL(tj_str("{\"keys\":["
         "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\",\"kid\":\"ed\","
         "\"alg\":\"EdDSA\",\"use\":\"sig\"},"
@@ -308,7 +309,8 @@ test_jwks_lists_every_eddsa_key_and_no_secret_key(void)
 
     memset(&ti, 0, sizeof(ti));
     CU_ASSERT_EQUAL_FATAL(CHARON_OK, tj_open(&ti, "default", 0, &err));
-    CU_ASSERT_EQUAL(CHARON_OK, tj_plugin()->public_jwks(ti.inst, &out, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, tj_plugin()->public_jwks(ti.inst, ti.ts, &out,
+                                                          &err));
     CU_ASSERT_STRING_EQUAL("{\"keys\":[]}", (const char *)out.data);
     charon_buf_free(&out);
     tj_close(&ti);
