@@ -10,6 +10,7 @@
 #include "session_codec.h"
 #include "snapshot.h"
 #include "token_extract.h"
+#include "user_id.h"
 #include "worker.h"
 
 static void
@@ -116,6 +117,10 @@ token_check_id(const struct json_claims *claims, const char *name,
     for (i = 0; i < len; i++)
         if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
             return -2;
+    /* The user id: only one the web server passes on unchanged (a token
+     * minted elsewhere may carry " admin "). */
+    if (is_int != NULL && user_id_check(out, (size_t)len, 0, NULL) < 0)
+        return -2;
     return 0;
 }
 
