@@ -171,9 +171,13 @@ token_check_session(struct worker *w, struct token_check *tc,
             charon_buf_reset(&w->out);
             return;
         }
-        if (rc == CHARON_ENOTFOUND)
+        if (rc == CHARON_ENOTFOUND) {
+            char qsid[LOG_QUOTE_SIZE], quser[LOG_QUOTE_SIZE];
+
             log_msg(CHARON_LOG_WARN, "ignored stored session %s of user %s: "
-                    "%s", tc->session_id, tc->user_id, err.msg);
+                    "%s", log_quote(qsid, sizeof(qsid), tc->session_id),
+                    log_quote(quser, sizeof(quser), tc->user_id), err.msg);
+        }
     }
     charon_buf_reset(&w->out);
     if (rc == CHARON_ENOTFOUND) {
@@ -262,7 +266,7 @@ token_check_pipeline(struct worker *w, const struct policy *p,
                      const struct token_check_want *want,
                      struct token_check *tc, struct session *session_out)
 {
-    char detail[CHARON_ERR_MSG_MAX];
+    char detail[CHARON_ERR_MSG_MAX], qdetail[LOG_QUOTE_SIZE];
     int rc, sid, styp;
 
     memset(tc, 0, sizeof(*tc));
@@ -292,7 +296,7 @@ token_check_pipeline(struct worker *w, const struct policy *p,
                              "service_unavailable", "token check failed");
         if (detail[0] != '\0')
             log_msg(CHARON_LOG_DEBUG, "token rejected: %s (%s)", tc->reason,
-                    detail);
+                    log_quote(qdetail, sizeof(qdetail), detail));
         return;
     }
     tc->claims = &w->claims;
