@@ -84,6 +84,14 @@ r = daemon.request("POST", "/auth/session",
                    json={"username": "alice", "password": "wonderland"})
 t.eq("password login as alice: 201", r.status, 201)
 
+# --- charonctl session create: the same rule ------------------------------
+p = subprocess.run([CTL, "session", "create", "-c",
+                    os.path.join(T, "charon.ini"), "--user", " admin "],
+                   capture_output=True, text=True, timeout=60)
+t.check("charonctl session create --user \" admin \": refused, says why",
+        p.returncode != 0 and "space" in p.stderr, repr(p))
+t.eq("nothing stored for \" admin \" by charonctl", stored(" admin "), 0)
+
 # --- login: valid ids pass unchanged ----------------------------------------
 for name, raw, want in [("admin", b'"admin"', "admin"),
                         ("a space inside", b'"alice smith"', "alice smith"),

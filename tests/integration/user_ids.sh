@@ -3,9 +3,10 @@
 # Web servers trim spaces around header values (X-Charon-User-Id) and
 # Variable-* values (REMOTE_USER), and cut or replace control
 # characters, so the daemon refuses such ids: at login (400, nothing
-# stored), for the issuer key's user_id and for what the credentials
-# plugin returns, and in a token's "sub" minted elsewhere with the same
-# secret (401 "bearer token claim sub invalid", /check and AUTHORIZER).
+# stored), for the issuer key's user_id, for what the credentials plugin
+# returns and for charonctl session create, and in a token's "sub"
+# minted elsewhere with the same secret (401 "bearer token claim sub
+# invalid", /check and AUTHORIZER).
 # The checks are in user_ids.py.
 . "$(dirname "$0")/lib.sh"
 export CHARON_PLUGIN_PATH=$CHARON_PLUGIN_PATH:$BUILD/plugins/store_local/.libs:$BUILD/plugins/cred_htpasswd/.libs
