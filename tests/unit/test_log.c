@@ -14,38 +14,17 @@
 #include "json_escape.h"
 #include "log.h"
 
-static char log_path[4096];
-
 /* stderr goes to a scratch file, emptied by each test. */
 static void
 restart(void)
 {
-    fflush(stderr);
-    CU_ASSERT_FATAL(freopen(log_path, "w", stderr) != NULL);
-}
-
-static const char *
-captured(void)
-{
-    static char text[65536];
-    FILE *f;
-    size_t n;
-
-    fflush(stderr);
-    f = fopen(log_path, "r");
-    if (f == NULL)
-        return "";
-    n = fread(text, 1, sizeof(text) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
+    CU_ASSERT_FATAL(cu_capture_stderr("log.log") == 0);
 }
 
 static int
 suite_init(void)
 {
-    snprintf(log_path, sizeof(log_path), "%s/log.log", cu_scratch_dir());
-    if (freopen(log_path, "w", stderr) == NULL)
+    if (cu_capture_stderr("log.log") != 0)
         return -1;
     log_init("t", 0, CHARON_LOG_DEBUG);
     return 0;
@@ -109,7 +88,7 @@ test_every_byte_outside_printable_ascii_is_written_as_hex(void)
 
     restart();
     log_msg(CHARON_LOG_INFO, "got %s!", "a\nerror: forged\r\x7f\xe2\x80\xa8");
-    text = captured();
+    text = cu_captured();
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "info: got a\\x0aerror: forged"
                                   "\\x0d\\x7f\\xe2\\x80\\xa8!\n"));
     CU_ASSERT_EQUAL(1, count(text, "\n"));
@@ -121,7 +100,7 @@ test_events_use_the_same_escaper(void)
     restart();
     events_session(EVENTS_SESSION_CREATE, "s\xe2\x80\xa8", "Jos\xc3\xa9",
                    "full");
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "{\"event\":\"charon.session.create\",\"session_id\":\"s\\u2028\","
         "\"user_id\":\"Jos\\u00e9\",\"session_type\":\"full\"}\n"));
 }
@@ -155,7 +134,7 @@ test_a_site_writes_a_limited_number_of_lines_a_second(void)
     log_msg(CHARON_LOG_WARN, "another site");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     log_flush();
-    text = captured();
+    text = cu_captured();
     written = count(text, "info: login refused for user \"flood\"\n");
     /* "t[PID]: info: N similar lines suppressed: "<format>"" */
     for (p = text; (p = strstr(p, " suppressed: \"login refused for user "
