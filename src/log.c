@@ -205,7 +205,7 @@ log_limit(const char *fmt, int level)
 
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         return 1;
-    ts.tv_sec += 1;             /* never 0, which log_limit_due reads as "all" */
+    ts.tv_sec += 1;     /* never 0, which log_limit_due() reads as "all" */
     pthread_mutex_lock(&log_sites.lock);
     n = log_limit_due(ts.tv_sec, due);
     ok = log_limit_take(fmt, level, ts.tv_sec);
