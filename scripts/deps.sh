@@ -8,7 +8,7 @@ PKGS=(
   libfcgi-dev libssl-dev libjson-c-dev libinih-dev libcunit1-dev
   libhiredis-dev liblmdb-dev libcrypt-dev
   libfcgi-bin spawn-fcgi nginx lighttpd apache2 fcgiwrap redis-server
-  lighttpd-modules-lua    # mod_magnet: X-Charon-User in the lighttpd demo
+  lighttpd-modules-lua    # mod_magnet: the lighttpd demo, charon-strip-headers.lua
   curl procps openssl systemd
   python3 python3-jwt python3-cryptography
   valgrind clang libclang-rt-14-dev

@@ -195,7 +195,10 @@ login_check_password(struct worker *w, struct login *l)
     rc = cp->check(w->snap->cred.instance, w->cred_ts, user, pass,
                    &l->user_id, &err);
     if (rc == CHARON_ENOTFOUND) {
-        log_msg(CHARON_LOG_INFO, "login refused for user %.64s", user);
+        char quser[LOG_QUOTE_SIZE];
+
+        log_msg(CHARON_LOG_INFO, "login refused for user %s",
+                log_quote(quser, sizeof(quser), user));
         http_reply_json_error(&w->reply, 401, "invalid_credentials",
                               "invalid username or password");
         return CHARON_ENOTFOUND;

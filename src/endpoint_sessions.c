@@ -86,9 +86,13 @@ endpoint_sessions_list(struct worker *w, const struct policy *p,
         charon_err_set(&err, rc, "out of memory");
     if (rc == CHARON_OK)
         rc = charon_buf_puts(&json, "]}");
-    if (walk.ignored > 0)
+    if (walk.ignored > 0) {
+        char quser[LOG_QUOTE_SIZE];
+
         log_msg(CHARON_LOG_WARN, "ignored %zu stored session(s) of user %s: "
-                "invalid signature or fields", walk.ignored, tc.user_id);
+                "invalid signature or fields", walk.ignored,
+                log_quote(quser, sizeof(quser), tc.user_id));
+    }
     if (rc != CHARON_OK)
         endpoint_store_error(w, rc, &err);
     else

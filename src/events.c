@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "http_reply.h"
+#include "json_escape.h"
 #include "log.h"
 
 static const char *const events_session_names[EVENTS_SESSION_MAX] = {
@@ -60,7 +60,7 @@ events_field(struct charon_buf *b, const char *name, const char *value)
     charon_buf_puts(b, ",\"");
     charon_buf_puts(b, name);
     charon_buf_puts(b, "\":");
-    http_reply_json_string(b, value);
+    json_escape(b, value, strlen(value), JSON_ESCAPE_ASCII);
 }
 
 /* Logs b's JSON (an allocation failure just loses the line). */
@@ -118,7 +118,7 @@ events_token(const char *token_type, int session_loaded,
                                        : ",\"session_loaded\":false");
     charon_buf_puts(&b, ",\"token_transport\":");
     if (transport != NULL)
-        http_reply_json_string(&b, transport);
+        json_escape(&b, transport, strlen(transport), JSON_ESCAPE_ASCII);
     else
         charon_buf_puts(&b, "null");
     events_field(&b, "token_type", token_type);

@@ -6,6 +6,8 @@
 
 #include <charon/err.h>
 
+#include "json_escape.h"
+
 void
 http_reply_init(struct http_reply *r)
 {
@@ -56,28 +58,7 @@ http_reply_header(struct http_reply *r, const char *name, const char *value)
 int
 http_reply_json_string(struct charon_buf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    char esc[6];
-    int rc = charon_buf_append(b, "\"", 1);
-
-    for (; rc == CHARON_OK && *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            rc = charon_buf_append(b, esc, 2);
-        } else if (*p < 0x20) {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[*p >> 4];
-            esc[5] = hex[*p & 15];
-            rc = charon_buf_append(b, esc, 6);
-        } else {
-            rc = charon_buf_append(b, p, 1);
-        }
-    }
-    if (rc == CHARON_OK)
-        rc = charon_buf_append(b, "\"", 1);
-    return rc;
+    return json_escape(b, s, strlen(s), JSON_ESCAPE_UTF8);
 }
 
 void

@@ -88,6 +88,7 @@ session_limit_enforce(struct worker *w, const struct policy *p,
     struct session_limit_walk walk;
     struct charon_store_key key;
     struct charon_err err;
+    char quser[LOG_QUOTE_SIZE];
     size_t i, excess;
     int rc;
 
@@ -105,7 +106,8 @@ session_limit_enforce(struct worker *w, const struct policy *p,
                      session_limit_each, &walk, &err);
     if (rc != CHARON_OK) {
         log_msg(CHARON_LOG_WARN, "max_sessions_per_user: listing the "
-                "sessions of user %s failed: %s", fresh->user_id,
+                "sessions of user %s failed: %s",
+                log_quote(quser, sizeof(quser), fresh->user_id),
                 rc == CHARON_ENOMEM ? "out of memory" : err.msg);
         free(walk.v);
         return;
@@ -123,7 +125,8 @@ session_limit_enforce(struct worker *w, const struct policy *p,
             if (rc != CHARON_OK) {
                 log_msg(CHARON_LOG_WARN, "max_sessions_per_user: ending "
                         "session %s of user %s failed: %s", walk.v[i].id,
-                        fresh->user_id, err.msg);
+                        log_quote(quser, sizeof(quser), fresh->user_id),
+                        err.msg);
                 break;
             }
             events_session(EVENTS_SESSION_DELETE, walk.v[i].id,

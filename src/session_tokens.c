@@ -14,6 +14,7 @@
 #include "json_print.h"
 #include "session_limit.h"
 #include "snapshot.h"
+#include "user_id.h"
 #include "worker.h"
 
 static int64_t
@@ -114,34 +115,6 @@ session_tokens_claims(const struct policy *p, const struct session *s,
         return NULL;
     }
     return c;
-}
-
-/*
- * A user id the tokens can carry and the checks read back: an integer of
- * at most 15 digits (what a JSON reader keeps exact in a double), or
- * 1..255 bytes of text without control characters (they would be cut
- * from headers and logs).  Checked before anything is stored.
- */
-static int
-session_tokens_user_ok(const char *id, int is_int)
-{
-    size_t i, n = strlen(id);
-
-    if (n == 0 || n >= SESSION_FIELD_MAX)
-        return 0;
-    if (is_int) {
-        i = id[0] == '-' ? 1 : 0;
-        if (n == i || n - i > 15 || (id[i] == '0' && n - i > 1))
-            return 0;
-        for (; i < n; i++)
-            if (id[i] < '0' || id[i] > '9')
-                return 0;
-        return 1;
-    }
-    for (i = 0; i < n; i++)
-        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-            return 0;
-    return 1;
 }
 
 /* The exp a refresh claim override sets, if it is an integer, else
@@ -337,10 +310,12 @@ session_tokens_create(struct worker *w, const struct policy *p,
     int rc;
 
     memset(&st, 0, sizeof(st));
-    if (!session_tokens_user_ok(o->user_id, o->user_id_is_int))
-        return charon_err_set(err, CHARON_EINVAL, "user_id must be an "
-                              "integer of at most 15 digits or 1 to 255 "
-                              "bytes of text without control characters");
+    /* Checked before anything is stored: an id the tokens can carry and
+     * the web server passes on unchanged. */
+    rc = user_id_check(o->user_id, strlen(o->user_id), o->user_id_is_int,
+                       err);
+    if (rc != CHARON_OK)
+        return rc;
     snprintf(s->user_id, sizeof(s->user_id), "%s", o->user_id);
     if (snprintf(s->type, sizeof(s->type), "%s", o->type) >=
         (int)sizeof(s->type))

@@ -10,6 +10,7 @@
 #include "session_codec.h"
 #include "snapshot.h"
 #include "token_extract.h"
+#include "user_id.h"
 #include "worker.h"
 
 /* why counts a 401/403 on /metrics; a 5xx is no token event. */
@@ -125,6 +126,10 @@ token_check_id(const struct json_claims *claims, const char *name,
     for (i = 0; i < len; i++)
         if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
             return -2;
+    /* The user id: only one the web server passes on unchanged (a token
+     * minted elsewhere may carry " admin "). */
+    if (is_int != NULL && user_id_check(out, (size_t)len, 0, NULL) < 0)
+        return -2;
     return 0;
 }
 
@@ -175,9 +180,13 @@ token_check_session(struct worker *w, struct token_check *tc,
             charon_buf_reset(&w->out);
             return;
         }
-        if (rc == CHARON_ENOTFOUND)
+        if (rc == CHARON_ENOTFOUND) {
+            char qsid[LOG_QUOTE_SIZE], quser[LOG_QUOTE_SIZE];
+
             log_msg(CHARON_LOG_WARN, "ignored stored session %s of user %s: "
-                    "%s", tc->session_id, tc->user_id, err.msg);
+                    "%s", log_quote(qsid, sizeof(qsid), tc->session_id),
+                    log_quote(quser, sizeof(quser), tc->user_id), err.msg);
+        }
     }
     charon_buf_reset(&w->out);
     if (rc == CHARON_ENOTFOUND) {
@@ -269,7 +278,7 @@ token_check_pipeline(struct worker *w, const struct policy *p,
                      const struct token_check_want *want,
                      struct token_check *tc, struct session *session_out)
 {
-    char detail[CHARON_ERR_MSG_MAX];
+    char detail[CHARON_ERR_MSG_MAX], qdetail[LOG_QUOTE_SIZE];
     int rc, sid, styp;
 
     memset(tc, 0, sizeof(*tc));
@@ -303,7 +312,7 @@ token_check_pipeline(struct worker *w, const struct policy *p,
                              "token check failed");
         if (detail[0] != '\0')
             log_msg(CHARON_LOG_DEBUG, "token rejected: %s (%s)", tc->reason,
-                    detail);
+                    log_quote(qdetail, sizeof(qdetail), detail));
         return;
     }
     tc->claims = &w->claims;

@@ -85,6 +85,34 @@ cu_scratch_dir(void)
     return dir;
 }
 
+static char cu_stderr_path[PATH_MAX];
+
+int
+cu_capture_stderr(const char *name)
+{
+    fflush(stderr);
+    snprintf(cu_stderr_path, sizeof(cu_stderr_path), "%s/%s",
+             cu_scratch_dir(), name);
+    return freopen(cu_stderr_path, "w", stderr) == NULL ? -1 : 0;
+}
+
+const char *
+cu_captured(void)
+{
+    static char text[65536];
+    FILE *f;
+    size_t n;
+
+    fflush(stderr);
+    f = fopen(cu_stderr_path, "r");
+    if (f == NULL)
+        return "";
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
 const char *
 cu_builddir(void)
 {

@@ -21,6 +21,11 @@ int cu_main(const struct cu_suite *suites);
  * under $TMPDIR (removed by the caller's cleanup, if it wants). */
 const char *cu_scratch_dir(void);
 
+/* Sends stderr to the file NAME of the scratch dir, emptied; 0 or -1.
+ * cu_captured() returns what was written to it since (the first 64 KiB). */
+int cu_capture_stderr(const char *name);
+const char *cu_captured(void);
+
 /* $CHARON_TEST_BUILDDIR (top build dir), or "." */
 const char *cu_builddir(void);
 /* $CHARON_TEST_SRCDIR (top source dir), or "." */

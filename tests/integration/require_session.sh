@@ -53,7 +53,7 @@ read -r _ FORGED < <("$CTL" -c "$T/forger.ini" session create --user erin | "$PY
     'import json,sys; d=json.load(sys.stdin); print(d["session"]["id"], d["tokens"]["access_token"])')
 out=$(authz "$FORGED")
 expect_contains "a session signed with another secret is refused" "$out" "Status: 401"
-grep -q "ignored stored session .* of user erin: invalid signature" "$T/daemon.log" \
+grep -q "ignored stored session .* of user \"erin\": invalid signature" "$T/daemon.log" \
     && ok "and the daemon says why" || not_ok "and the daemon says why"
 out=$("$CTL" -c "$T/charon.ini" session list --user erin 2>&1)
 expect_contains "charonctl list skips it and says so" "$out" "ignored 1 stored session with an invalid signature"

@@ -5,7 +5,8 @@
 # CGIPassAuth) reaching the daemon over TCP, the identity passed on as
 # environment variables to a CGI script (mod_cgi) and as request headers
 # to an HTTP backend (mod_proxy_http + RequestHeader, servers.py's echo),
-# a [profile admin] area (SetEnvIf CHARON_PROFILE), and the session
+# a [profile admin] area (SetEnvIf CHARON_PROFILE), the client's own
+# X-Charon-* headers dropped in every spelling (mod_lua), and the session
 # endpoints through mod_proxy_fcgi.  Apache runs in the foreground with
 # its own config, ServerRoot and logs in $T, modules loaded from
 # /usr/lib/apache2/modules.  The checks are in servers.py.
@@ -20,11 +21,14 @@ need_binary mod_authnz_fcgi "$MODS/mod_authnz_fcgi.so" apache2
 servers_setup
 { read -r PORT; read -r DPORT; read -r ECHO_PORT; } < <(free_ports 3)
 
-# etc/apache2/charon.conf, for ports only.
+# etc/apache2/charon.conf, for ports and paths only; its Lua hook in $T,
+# which Apache's children (www-data when started as root) read.
 sed -e "s|127.0.0.1:9000|127.0.0.1:$DPORT|g" \
     -e "s|127.0.0.1:8081|127.0.0.1:$ECHO_PORT|g" \
+    -e "s|/etc/apache2/charon-strip-headers.lua|$T/charon-strip-headers.lua|" \
     "$SRC/etc/apache2/charon.conf" > "$T/charon.conf"
-no_defaults "$T/charon.conf" ':9000|:8081'
+no_defaults "$T/charon.conf" ':9000|:8081|/etc/apache2'
+install -m 0644 "$SRC/etc/apache2/charon-strip-headers.lua" "$T/"
 
 # The main config around it: the modules a2enmod would enable, Debian's
 # ScriptAlias /cgi-bin/ (serve-cgi-bin.conf) pointing into $T.  Started
@@ -67,7 +71,7 @@ ScriptAlias /cgi-bin/ $T/cgi-bin/
 EOF
     for m in mpm_prefork authz_core authn_core authz_user authnz_fcgi \
              proxy proxy_fcgi proxy_http headers setenvif alias cgi mime \
-             dir; do
+             dir lua; do
         echo "LoadModule ${m}_module $MODS/mod_$m.so"
     done
     echo "Include $T/charon.conf"

@@ -3,8 +3,9 @@
 # package lighttpd), configured by etc/lighttpd/charon.conf with only its
 # paths changed: mod_fastcgi in "mode" => "authorizer", the identity
 # passed on as environment variables (Variable-*) to a CGI script
-# (mod_cgi), a [profile admin] area (setenv CHARON_PROFILE), and the
-# session endpoints as a responder.  Deployment modes: (a) lighttpd
+# (mod_cgi), a [profile admin] area (setenv CHARON_PROFILE), the
+# client's own X-Charon-* headers dropped in every spelling (mod_magnet),
+# and the session endpoints as a responder.  Deployment modes: (a) lighttpd
 # spawns the daemon itself ("bin-path", the socket on fd 0) for the whole
 # of servers.py; (b) the daemon runs on its own socket, for one flow.
 . "$(dirname "$0")/lib.sh"
@@ -28,12 +29,14 @@ template() {
         -e "s|/run/charon-fcgi/charon.sock|$T/ext.sock|" \
         -e "s|/usr/local/bin/charon-fcgi|$DAEMON|" \
         -e "s|/etc/charon-fcgi/charon.ini|$T/charon.ini|" \
+        -e "s|/etc/lighttpd/charon-strip-headers.lua|$T/charon-strip-headers.lua|" \
         "$SRC/etc/lighttpd/charon.conf" > "$T/charon-$mode.conf"
 }
+install -m 0644 "$SRC/etc/lighttpd/charon-strip-headers.lua" "$T/"
 template a
 template b
-no_defaults "$T/charon-a.conf" '/run/|/usr/local|/etc/charon'
-no_defaults "$T/charon-b.conf" '/run/|/usr/local|/etc/charon'
+no_defaults "$T/charon-a.conf" '/run/|/usr/local|/etc/'
+no_defaults "$T/charon-b.conf" '/run/|/usr/local|/etc/'
 if grep -q '^ *"bin-path"' "$T/charon-b.conf" || ! grep -q "^var.charon = " "$T/charon-b.conf"; then
     not_ok "variant (b) of the snippet is selected" "$(grep -n 'var.charon' "$T/charon-b.conf")"
 fi

@@ -25,6 +25,7 @@ import argparse
 import base64
 import http.client
 import http.server
+import itertools
 import json
 import os
 import subprocess
@@ -41,10 +42,33 @@ LOGIN_MARK = "charon-fcgi test login page"
 STATIC = "/private/secret.txt"
 ADMIN = "/admin/index.html"
 CSRF = {"X-CSRF-Protect": "1"}
-# Headers a client sends to pose as someone else: the server must pass
-# the daemon's values (or none) to the backend, never these.
-FORGED = {"X-Charon-User-Id": "mallory", "X-Charon-Session-Id": "forged",
-          "X-Charon-Claim-Role": "admin"}
+# The headers the locations set.  A client may send them itself, to pose
+# as someone else, in any spelling a backend folds into the same variable
+# (CGI, WSGI and Rack read "-" and "_" alike, in any case) and more than
+# once: the server must pass the daemon's values (or none) to the
+# backend, never one of these.
+IDENTITY_HEADERS = ("X-Charon-User-Id", "X-Charon-Session-Id",
+                    "X-Charon-Session-Type", "X-Charon-Claim-Role",
+                    "X-Charon-Claim-Iss")
+FORGED_MARK = "mallory"
+
+
+def forged_headers():
+    """Every "-"/"_" spelling of each name, in three cases, and the plain
+    name twice, each with a value holding FORGED_MARK."""
+    out = []
+    for name in IDENTITY_HEADERS:
+        parts = name.split("-")
+        for i, seps in enumerate(itertools.product("-_",
+                                                   repeat=len(parts) - 1)):
+            n = parts[0] + "".join(a + b for a, b in zip(seps, parts[1:]))
+            n = (n, n.lower(), n.upper())[i % 3]
+            out.append((n, "%s-%d" % (FORGED_MARK, i)))
+        out += [(name, FORGED_MARK + "-dup"), (name, FORGED_MARK + "-dup")]
+    return out
+
+
+FORGED = forged_headers()
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--server", required=True)
@@ -68,15 +92,17 @@ PRE = A.server + ": "
 # --- the HTTP echo backend ---------------------------------------------
 class Echo(http.server.BaseHTTPRequestHandler):
     """Answers what a CGI echo script answers, from its request headers:
-    {"env": {"HTTP_X_CHARON_USER_ID": [...], ...}, "method", "body"}."""
+    {"env": {"HTTP_X_CHARON_USER_ID": [...], ...}, "method", "body"}.
+    Names fold as a WSGI/CGI/Rack backend folds them ("-" and "_" alike,
+    any case): every header that lands in one variable is in its list."""
 
     def reply(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         env = {}
-        for name in self.headers.keys():
+        for name, value in self.headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
-            env[key] = self.headers.get_all(name)
+            env.setdefault(key, []).append(value)
         out = json.dumps({"env": env, "method": self.command,
                           "body": body.decode("latin-1")}).encode()
         self.send_response(200)
@@ -130,10 +156,17 @@ class Resp:
 
 
 def http_req(method, path, headers=None, body=None, chunked=False):
+    """headers: a dict, or a list of (name, value) pairs that may repeat
+    a name (sent as they are, without a body)."""
     conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=25)
-    hdrs = dict(headers or {})
+    hdrs = headers if isinstance(headers, list) else dict(headers or {})
     try:
-        if chunked:
+        if isinstance(hdrs, list):
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in hdrs:
+                conn.putheader(name, value)
+            conn.endheaders()
+        elif chunked:
             hdrs["Transfer-Encoding"] = "chunked"
             conn.request(method, path, body=iter(body), headers=hdrs,
                          encode_chunked=True)
@@ -238,6 +271,11 @@ def seen(r, kind):
             "remote_user": None}
 
 
+def forged(headers):
+    """A client's headers (a dict) with FORGED added."""
+    return list(headers.items()) + FORGED
+
+
 def expect_identity(name, r, kind, user, session, role):
     if not t.eq(name + " is 200", r.status, 200):
         print("#   " + repr(r))
@@ -247,6 +285,17 @@ def expect_identity(name, r, kind, user, session, role):
             "iss": "https://it.test",
             "remote_user": user if kind == "env" else None}
     t.eq(name + " gets the daemon's identity (" + kind + ")", got, want)
+
+
+def expect_no_forgery(name, r):
+    """No header the client forged reaches the backend, under any name
+    (the CGI echo shows every *CHARON* variable, the HTTP echo every
+    header)."""
+    env = (r.json() or {}).get("env", {})
+    leaked = sorted("%s=%s" % (k, v) for k, v in env.items()
+                    if FORGED_MARK in json.dumps(v))
+    t.eq(name + ": no forged X-Charon-* spelling reaches the backend",
+         leaked, [])
 
 
 def expect_denied(name, r, status, reason=None, static=False):
@@ -302,8 +351,9 @@ def flow(transport):
          (200, SECRET_TEXT))
     no_leak(pre + "static", r)
     for path, kind in BACKENDS:
-        r = http_req("GET", path, b.headers(extra=FORGED))
+        r = http_req("GET", path, forged(b.headers()))
         expect_identity(pre + path, r, kind, "alice", sid, None)
+        expect_no_forgery(pre + path, r)
         no_leak(pre + path, r)
     r = http_req("GET", "/auth/sessions", b.headers())
     t.check(pre + "GET /auth/sessions lists this session as current",
@@ -423,9 +473,10 @@ def claim_rules():
     t.eq(pre + "role admin gets /admin/", (r.status, r.text()),
          (200, ADMIN_TEXT))
     for path, kind in BACKENDS:
-        r = http_req("GET", path, boss.headers(extra=FORGED))
+        r = http_req("GET", path, forged(boss.headers()))
         expect_identity(pre + "exported claim on " + path, r, kind, "boss",
                         boss_sid, "admin")
+        expect_no_forgery(pre + "exported claim on " + path, r)
     r = issuer_login("carol", "user")
     t.eq(pre + "issuer-key login (role user) is 201", r.status, 201)
     carol = Browser("bearer")

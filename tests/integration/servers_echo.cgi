@@ -2,7 +2,10 @@
 """servers_echo.cgi - the CGI backend of the server tests (server_*.sh):
 answers, as JSON, the request's method, its body and the variables that
 say who the user is (CHARON_*, REMOTE_USER, and HTTP_X_CHARON_* request
-headers).  The test copies it with its own python3 in the #! line."""
+headers: every variable whose name holds CHARON, so that servers.py sees
+any X-Charon-* spelling a client forged, which the server folds into
+HTTP_X_CHARON_*).  The test copies it with its own python3 in the #!
+line."""
 import json
 import os
 import sys

@@ -8,31 +8,10 @@
 #include "events.h"
 #include "log.h"
 
-static char log_path[4096];
-
-/* Runs with stderr sent to a scratch file; returns what was written. */
-static const char *
-captured(void)
-{
-    static char text[8192];
-    FILE *f;
-    size_t n;
-
-    fflush(stderr);
-    f = fopen(log_path, "r");
-    if (f == NULL)
-        return "";
-    n = fread(text, 1, sizeof(text) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static int
 suite_init(void)
 {
-    snprintf(log_path, sizeof(log_path), "%s/events.log", cu_scratch_dir());
-    return freopen(log_path, "w", stderr) == NULL ? -1 : 0;
+    return cu_capture_stderr("events.log");
 }
 
 static void
@@ -43,15 +22,15 @@ test_a_session_event_is_one_json_line_and_a_count(void)
     log_init("t", 0, CHARON_LOG_INFO);
     events_session(EVENTS_SESSION_CREATE, "sid1", "u\"1", "full");
     CU_ASSERT_EQUAL(before + 1, events_session_count(EVENTS_SESSION_CREATE));
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "info: {\"event\":\"charon.session.create\",\"session_id\":\"sid1\","
         "\"user_id\":\"u\\\"1\",\"session_type\":\"full\"}\n"));
     events_session(EVENTS_SESSION_DELETE_ALL, NULL, "u2", "oauth2");
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "{\"event\":\"charon.session.delete_all\",\"user_id\":\"u2\","
         "\"session_type\":\"oauth2\"}\n"));
     events_session(EVENTS_SESSION_LOCK_CONFLICT, "s", "u", "full");
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "warning: {\"event\":\"charon.session.lock_conflict\""));
 }
 
@@ -65,19 +44,19 @@ test_token_events_count_always_and_log_at_debug(void)
     events_token("access", 0, "bearer", "u", "s", "full",
                  EVENTS_REASON_MAX, NULL);
     CU_ASSERT_EQUAL(valid + 1, events_token_count(1, 0));
-    CU_ASSERT_PTR_NULL(strstr(captured(), "charon.token.valid"));
+    CU_ASSERT_PTR_NULL(strstr(cu_captured(), "charon.token.valid"));
     log_init("t", 0, CHARON_LOG_DEBUG);
     events_token("refresh", 1, "cookie", "u", "s", "full",
                  EVENTS_REASON_STALE, "token stale");
     CU_ASSERT_EQUAL(stale + 1, events_token_count(0, EVENTS_REASON_STALE));
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "{\"event\":\"charon.token.invalid\",\"session_loaded\":true,"
         "\"token_transport\":\"cookie\",\"token_type\":\"refresh\","
         "\"user_id\":\"u\",\"session_id\":\"s\",\"session_type\":\"full\","
         "\"error\":\"token stale\"}"));
     events_token("access", 0, NULL, "", NULL, NULL, EVENTS_REASON_NOT_FOUND,
                  "bearer token not found");
-    CU_ASSERT_PTR_NOT_NULL(strstr(captured(),
+    CU_ASSERT_PTR_NOT_NULL(strstr(cu_captured(),
         "\"token_transport\":null,\"token_type\":\"access\","
         "\"error\":\"bearer token not found\"}"));
     log_init("t", 0, CHARON_LOG_INFO);
