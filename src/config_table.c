@@ -134,13 +134,20 @@ config_table_path(const struct charon_option *o, const char *v,
 {
     struct stat st;
 
+    /* A relative path would resolve against the working directory: in
+     * CGI mode, the script's directory. */
+    if (v[0] != '/') {
+        snprintf(what, len, "not an absolute path");
+        return -1;
+    }
     if (stat(v, &st) < 0) {
         snprintf(what, len, "%s", errno == ENOENT ? "no such file"
                                                   : strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(what, len, "not a regular file");
+        snprintf(what, len, "%s", S_ISDIR(st.st_mode) ?
+                 "a directory, not a regular file" : "not a regular file");
         return -1;
     }
     if ((o->flags & CHARON_OPT_PRIVATE)

@@ -74,9 +74,15 @@ cred_htpasswd_create(const struct charon_host *host, const void *config,
 {
     const struct cred_htpasswd_config *cfg = config;
     struct cred_htpasswd *inst;
+    int rc;
 
     if (cfg == NULL || cfg->file == NULL || cfg->file[0] == '\0')
         return charon_err_set(err, CHARON_ECONFIG, "file: missing");
+    /* Read it once now, so that charonctl check-config and a CGI start
+     * report a file that every worker thread would refuse. */
+    rc = cred_htpasswd_table_probe(cfg->file, err);
+    if (rc != CHARON_OK)
+        return rc;
     inst = calloc(1, sizeof(*inst));
     if (inst == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
@@ -146,7 +152,7 @@ cred_htpasswd_refresh(struct cred_htpasswd *inst,
     struct stat st;
     int rc;
 
-    if (stat(inst->file, &st) < 0) {
+    if (lstat(inst->file, &st) < 0) {
         rc = charon_err_set(err, CHARON_EUNAVAIL, "stat %s: %m", inst->file);
         cred_htpasswd_table_free(&th->table);
         return rc;

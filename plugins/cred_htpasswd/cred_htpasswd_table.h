@@ -14,7 +14,7 @@
 #include <charon/plugin.h>
 
 /* Files larger than this are refused (CHARON_EUNAVAIL), not read. */
-#define CRED_HTPASSWD_MAX_FILE (10L * 1024 * 1024)
+#define CRED_HTPASSWD_MAX_FILE ((size_t)10 * 1024 * 1024)
 /* User names longer than this (bytes) never match. */
 #define CRED_HTPASSWD_MAX_USER 255
 
@@ -27,6 +27,7 @@ struct cred_htpasswd_entry {
 struct cred_htpasswd_table {
     char *text;            /* the file, split in place; wiped on free */
     size_t text_len;
+    size_t text_cap;       /* bytes allocated at text */
     struct cred_htpasswd_entry *entries;   /* sorted by user, unique */
     size_t count;
     /* The usable hash on the earliest line, or NULL: checks of unknown
@@ -41,11 +42,17 @@ struct cred_htpasswd_table {
 
 /* Reads and parses path into *out (untouched on failure).  Refused and
  * malformed lines are logged through host at WARN, never with a hash.
- * CHARON_EUNAVAIL when the file cannot be read or is too large,
+ * CHARON_EUNAVAIL when the file cannot be read, is too large or fails
+ * the trusted-file rules (lib/trusted_file.h: regular, not a symbolic
+ * link, owned by root or us, writable by nobody else),
  * CHARON_ENOMEM when memory runs out. */
 int cred_htpasswd_table_load(const char *path, const struct charon_host *host,
                              struct cred_htpasswd_table *out,
                              struct charon_err *err);
+
+/* Reads path as load does, without parsing or logging: CHARON_ECONFIG
+ * when load would fail to read it, CHARON_ENOMEM. */
+int cred_htpasswd_table_probe(const char *path, struct charon_err *err);
 
 /* Wipes and frees; leaves an empty table.  Accepts an empty table. */
 void cred_htpasswd_table_free(struct cred_htpasswd_table *t);
