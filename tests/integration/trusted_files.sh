@@ -47,10 +47,11 @@ INI
     esac
 }
 
-# check KIND FILE: charonctl check-config's exit status and output.
+# check KIND FILE: charonctl check-config's exit status and output (a
+# reader that opens a FIFO without O_NONBLOCK hangs: 124 after 20 s).
 check() {
     config "$1" "$2" > "$T/$1.ini"
-    OUT=$("$CTL" check-config -c "$T/$1.ini" 2>&1)
+    OUT=$(timeout 20 "$CTL" check-config -c "$T/$1.ini" 2>&1)
     STATUS=$?
 }
 
@@ -83,7 +84,6 @@ for kind in secret raw pem htpasswd redispw; do
             directory) want="directory" ;;
             fifo) want="not a regular file" ;;
         esac
-        # timeout: a reader that opens a FIFO without O_NONBLOCK hangs.
         check "$kind" "$T/bad.$kind"
         if [ "$STATUS" -eq 0 ]; then
             not_ok "$kind: a $what file is refused" "$OUT"
