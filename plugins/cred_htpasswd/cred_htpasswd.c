@@ -11,10 +11,10 @@
  * call and one constant-time comparison.  A known user is checked against
  * their own hash.  Everything else (unknown user, refused entry, a user
  * name or password we refuse outright) is checked against the table's
- * reference hash: the usable hash on the earliest line of the file, so it
- * costs what a real user costs when, as htpasswd does, the file uses one
- * scheme and cost.  A file without a usable hash falls back to a constant
- * bcrypt (cost 10) hash.  The answer is then CHARON_ENOTFOUND with one
+ * reference hash: the costliest usable hash of the file
+ * (cred_htpasswd_reference.c; a file mixing costs is logged at load), so
+ * it costs what the slowest real user costs.  A file without a usable
+ * hash falls back to a constant bcrypt (cost 10) hash.  The answer is then CHARON_ENOTFOUND with one
  * message for every failure.
  *
  * Reload: the parsed table lives in the thread state.  Each check stats

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred_htpasswd_reference.h"
 #include "trusted_file.h"
 
 /* Hash prefixes checked with crypt_rn(). */
@@ -227,6 +228,9 @@ cred_htpasswd_table_load(const char *path, const struct charon_host *host,
     if (rc != CHARON_OK)
         goto out;
     rc = cred_htpasswd_table_parse(path, host, &t, err);
+    if (rc != CHARON_OK)
+        goto out;
+    rc = cred_htpasswd_reference_pick(path, host, &t, err);
     if (rc != CHARON_OK)
         goto out;
     *out = t;

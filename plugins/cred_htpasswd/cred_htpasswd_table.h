@@ -30,8 +30,9 @@ struct cred_htpasswd_table {
     size_t text_cap;       /* bytes allocated at text */
     struct cred_htpasswd_entry *entries;   /* sorted by user, unique */
     size_t count;
-    /* The usable hash on the earliest line, or NULL: checks of unknown
-     * users run against it so they cost what a known user costs. */
+    /* The costliest usable hash (cred_htpasswd_reference.h), or NULL:
+     * checks of unknown users run against it so that they cost what
+     * the slowest known user costs. */
     const char *reference_hash;
     /* Identity of the file that was read (from fstat of the open fd). */
     dev_t dev;
