@@ -7,6 +7,11 @@
  * scrypt ($7$).  Plain text, traditional DES, $1$, $apr1$ and {SHA}
  * entries are refused (logged at each load; the user cannot log in).
  *
+ * bcrypt reads only the first 72 bytes of a password.  Against a bcrypt
+ * hash a longer password is refused (after the same work), so that
+ * nobody logs in with a password that merely starts like the real one;
+ * a user whose password is longer needs a sha-crypt or yescrypt hash.
+ *
  * Timing: every check, whatever its outcome, makes exactly one crypt_rn()
  * call and one constant-time comparison.  A known user is checked against
  * their own hash.  Everything else (unknown user, refused entry, a user
@@ -37,6 +42,9 @@
 
 /* Passwords longer than this are refused (after the same work). */
 #define CRED_HTPASSWD_MAX_PASSWORD 4096
+/* bcrypt ignores every byte after the 72nd; longer passwords are refused
+ * against a bcrypt hash (after the same work). */
+#define CRED_HTPASSWD_BCRYPT_MAX 72
 
 /* bcrypt, cost 10, of a fixed phrase: the dummy when the file has no
  * usable hash.  Not secret; only its cost matters. */
@@ -210,6 +218,11 @@ cred_htpasswd_check(void *instance, void *ts, const char *username,
     out = crypt_rn(phrase, target, th->cd, (int)sizeof(*th->cd));
     match = cred_htpasswd_equal(out != NULL ? out : "", target) &&
             out != NULL;
+    /* bcrypt reads only the first 72 bytes: a longer password would pass
+     * on its first 72 alone.  Refused after the same work. */
+    if (entry != NULL && pw_len > CRED_HTPASSWD_BCRYPT_MAX &&
+        cred_htpasswd_table_is_bcrypt(entry->hash))
+        match = false;
     /* Drops the computed hash and libxcrypt's scratch; all-zero is also
      * the state crypt_rn() wants before its next use. */
     explicit_bzero(th->cd, sizeof(*th->cd));

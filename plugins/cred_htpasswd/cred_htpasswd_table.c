@@ -26,6 +26,13 @@ static const char *const cred_htpasswd_table_schemes[] = {
 };
 
 bool
+cred_htpasswd_table_is_bcrypt(const char *hash)
+{
+    return strncmp(hash, "$2y$", 4) == 0 || strncmp(hash, "$2b$", 4) == 0 ||
+           strncmp(hash, "$2a$", 4) == 0;
+}
+
+bool
 cred_htpasswd_table_user_ok(const char *user, size_t len)
 {
     size_t i;

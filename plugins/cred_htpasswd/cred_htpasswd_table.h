@@ -62,6 +62,10 @@ void cred_htpasswd_table_free(struct cred_htpasswd_table *t);
 bool cred_htpasswd_table_is_current(const struct cred_htpasswd_table *t,
                                     const struct stat *st);
 
+/* True when hash is a bcrypt hash ($2y$, $2b$, $2a$): bcrypt reads only
+ * the first 72 bytes of a password. */
+bool cred_htpasswd_table_is_bcrypt(const char *hash);
+
 /* True when the len bytes at user may be a user name: 1..255 bytes, no
  * ':' and no control character. */
 bool cred_htpasswd_table_user_ok(const char *user, size_t len);

@@ -735,6 +735,43 @@ test_every_outcome_costs_one_crypt_call_on_a_real_hash(void)
     fixture_close(&f);
 }
 
+/* bcrypt reads 72 bytes: a longer password that starts with the real 72
+ * must not pass; sha-crypt has no such limit. */
+static void
+test_bcrypt_refuses_passwords_over_72_bytes(void)
+{
+    char b72[CRYPT_OUTPUT_SIZE], b100[CRYPT_OUTPUT_SIZE];
+    char s100[CRYPT_OUTPUT_SIZE], text[4 * CRYPT_OUTPUT_SIZE];
+    char pw72[80], pw100[110];
+    const char *file = scratch("long-pw");
+    struct charon_err err;
+    struct fixture f;
+
+    memset(pw72, 'a', 72);
+    pw72[72] = '\0';
+    memset(pw100, 'a', 100);
+    pw100[100] = '\0';
+    make_hash("$2b$", 4, pw72, b72, sizeof(b72));
+    make_hash("$2b$", 4, pw100, b100, sizeof(b100));
+    make_hash("$6$", 1000, pw100, s100, sizeof(s100));
+    snprintf(text, sizeof(text), "b72:%s\nb100:%s\ns100:%s\n", b72, b100,
+             s100);
+    write_file(file, text, 0);
+    fixture_open(&f, file);
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "b72", pw72, &err));
+    /* The first 72 bytes match; bcrypt alone would let these pass. */
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "b72", pw100, &err));
+    CU_ASSERT_STRING_EQUAL("unknown user or wrong password", err.msg);
+    /* A hash made from 100 bytes is that of its first 72: only those log
+     * in (the tool that made it truncated silently). */
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "b100", pw100, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "b100", pw72, &err));
+    /* sha-crypt reads the whole password. */
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "s100", pw100, &err));
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "s100", pw72, &err));
+    fixture_close(&f);
+}
+
 /* ---- timing: unknown users cost what the slowest known user costs ---- */
 
 /* Median wall time, in ms, of 5 checks of user with a wrong password. */
@@ -953,6 +990,8 @@ main(void)
           test_oversized_file_is_eunavail_and_not_read },
         { "refused user names and long passwords are ENOTFOUND",
           test_refused_user_names_and_long_passwords_are_enotfound },
+        { "a bcrypt user refuses passwords over 72 bytes",
+          test_bcrypt_refuses_passwords_over_72_bytes },
         { "unknown users are checked against the costliest hash, with a "
           "warning at load",
           test_unknown_users_are_checked_against_the_costliest_hash },
