@@ -45,9 +45,9 @@
 #include <unistd.h>
 
 #include "redis_conn.h"
-#include "trusted_file.h"
 #include "redis_reply.h"
 #include "store_redis.h"
+#include "trusted_file.h"
 
 static const struct charon_option store_redis_options[] = {
     { .name = "host", .type = CHARON_OPT_STRING,
