@@ -623,6 +623,46 @@ test_deleted_file_is_eunavail_until_restored(void)
     fixture_close(&f);
 }
 
+/* A file that someone else may write, or that becomes a link, is refused
+ * on the next check (fail closed), not only at start. */
+static void
+test_a_file_turned_unsafe_is_eunavail_until_fixed(void)
+{
+    const char *file = scratch("unsafe");
+    char target[4200];
+    struct charon_err err;
+    struct fixture f;
+
+    write_file(file, alice_line(), 0);
+    CU_ASSERT_EQUAL_FATAL(0, chmod(file, 0644));
+    fixture_open(&f, file);
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "alice", "alice-pw", &err));
+
+    CU_ASSERT_EQUAL(0, chmod(file, 0666));
+    write_file(file, alice_line(), 1);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "writable by group or others"));
+
+    CU_ASSERT_EQUAL(0, chmod(file, 0644));
+    CU_ASSERT_EQUAL(0, chown(file, 12345, 12345));
+    write_file(file, alice_line(), 2);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "belongs to uid 12345"));
+
+    /* A link to a good file in its place. */
+    snprintf(target, sizeof(target), "%s.real", file);
+    write_file(target, alice_line(), 0);
+    CU_ASSERT_EQUAL(0, chmod(target, 0644));
+    CU_ASSERT_EQUAL(0, unlink(file));
+    CU_ASSERT_EQUAL(0, symlink(target, file));
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "symbolic link"));
+
+    CU_ASSERT_EQUAL(0, rename(target, file));
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "alice", "alice-pw", &err));
+    fixture_close(&f);
+}
+
 static void
 test_oversized_file_is_eunavail_and_not_read(void)
 {
@@ -986,6 +1026,8 @@ main(void)
           test_file_is_reread_after_it_changes },
         { "a deleted file is EUNAVAIL until restored",
           test_deleted_file_is_eunavail_until_restored },
+        { "a file turned writable, foreign or a link is EUNAVAIL until fixed",
+          test_a_file_turned_unsafe_is_eunavail_until_fixed },
         { "a file over 10 MiB is EUNAVAIL",
           test_oversized_file_is_eunavail_and_not_read },
         { "refused user names and long passwords are ENOTFOUND",
