@@ -1,12 +1,11 @@
 /* base_secret.c - the base secret from a private file or the environment. */
 #include "base_secret.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "trusted_file.h"
 
 static int
 base_secret_take(const unsigned char *p, size_t len, const char *what,
@@ -32,58 +31,21 @@ int
 base_secret_read_file(const char *path, unsigned char **out, size_t *out_len,
                       struct charon_err *err)
 {
-    unsigned char buf[BASE_SECRET_MAX_LEN + 1];
-    struct stat st;
-    ssize_t n;
+    struct trusted_file f;
     size_t len;
-    int fd, rc;
+    int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return charon_err_set(err, CHARON_ECONFIG, "open %s: %m", path);
-    if (fstat(fd, &st) < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "stat %s: %m", path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = charon_err_set(err, CHARON_ECONFIG, "%s is not a regular file",
-                            path);
-        goto out;
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        rc = charon_err_set(err, CHARON_ECONFIG,
-                            "%s is readable by group or others (mode %04o); "
-                            "run chmod 600 %s", path,
-                            (unsigned)(st.st_mode & 07777), path);
-        goto out;
-    }
-    /* root may read a service user's secret (charonctl as root). */
-    if (st.st_uid != geteuid() && geteuid() != 0) {
-        rc = charon_err_set(err, CHARON_ECONFIG,
-                            "%s belongs to uid %u, not to this process (uid "
-                            "%u)", path, (unsigned)st.st_uid,
-                            (unsigned)geteuid());
-        goto out;
-    }
-    n = read(fd, buf, sizeof(buf));
-    if (n < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "read %s: %m", path);
-        goto out;
-    }
-    len = (size_t)n;
-    if (len > BASE_SECRET_MAX_LEN) {
-        rc = charon_err_set(err, CHARON_ECONFIG, "%s is over %d bytes", path,
-                            BASE_SECRET_MAX_LEN);
-        goto out;
-    }
-    if (len > 0 && buf[len - 1] == '\n')
+    rc = trusted_file_read(path, TRUSTED_FILE_PRIVATE, BASE_SECRET_MAX_LEN,
+                           &f, err);
+    if (rc != CHARON_OK)
+        return rc;
+    len = f.len;
+    if (len > 0 && f.data[len - 1] == '\n')
         len--;
-    if (len > 0 && buf[len - 1] == '\r')
+    if (len > 0 && f.data[len - 1] == '\r')
         len--;
-    rc = base_secret_take(buf, len, path, out, out_len, err);
-out:
-    explicit_bzero(buf, sizeof(buf));
-    close(fd);
+    rc = base_secret_take(f.data, len, path, out, out_len, err);
+    trusted_file_free(&f);
     return rc;
 }
 

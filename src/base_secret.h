@@ -12,10 +12,10 @@
 #define BASE_SECRET_MAX_LEN 4096
 
 /*
- * Reads the secret from path, which must be a regular file of the
- * process owner (or any owner when running as root), not readable or
- * writable by group or others.  One
- * trailing newline (LF or CRLF) is dropped, as editors and `echo` add
+ * Reads the secret from path, a private file (lib/trusted_file.h: an
+ * absolute path to a regular file, not a symbolic link, owned by root or
+ * the process's uid, with no group or other permission).  One trailing
+ * newline (LF or CRLF) is dropped, as editors and `echo` add
  * one.  At least BASE_SECRET_MIN_LEN bytes must remain.  On success *out
  * is heap memory of *out_len bytes the caller wipes and frees.
  */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "clock.h"
 #include "log.h"
 #include "request.h"
@@ -34,6 +36,32 @@ cgi_mode_read_body(void *ctx, void *buf, size_t n)
     else if (got == 0)
         b->left = 0;
     return got;
+}
+
+/* Environment variables that make us or a library we use load code. */
+static const char *const cgi_mode_code_vars[] = {
+    "OPENSSL_CONF",            /* providers, engines, includes */
+    "OPENSSL_CONF_INCLUDE",    /* where relative .include files are */
+    "OPENSSL_MODULES",         /* where provider modules are found */
+    "OPENSSL_ENGINES",         /* where engines are found */
+    "CHARON_PLUGIN_PATH",      /* where our plugins are found */
+    "GCONV_PATH",              /* glibc iconv modules */
+    NULL
+};
+
+int
+cgi_mode_harden(void)
+{
+    size_t i;
+
+    for (i = 0; cgi_mode_code_vars[i] != NULL; i++)
+        unsetenv(cgi_mode_code_vars[i]);
+    /* Before any other OpenSSL call: once initialised without the
+     * config, OpenSSL never loads it (not even the system openssl.cnf,
+     * whose providers are the administrator's, not needed here). */
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+        return CHARON_ENOMEM;
+    return CHARON_OK;
 }
 
 int

@@ -15,6 +15,8 @@
 
 #include <charon/err.h>
 
+#include "config_path.h"
+
 #define CONFIG_TABLE_WHAT_MAX 512   /* one problem, before the prefix  */
 
 struct config_arena {
@@ -128,37 +130,6 @@ config_table_bool(const char *v, int *out)
     return -1;
 }
 
-static int
-config_table_path(const struct charon_option *o, const char *v,
-                  bool *keyonly, char *what, size_t len)
-{
-    struct stat st;
-
-    if (stat(v, &st) < 0) {
-        snprintf(what, len, "%s", errno == ENOENT ? "no such file"
-                                                  : strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(what, len, "not a regular file");
-        return -1;
-    }
-    if ((o->flags & CHARON_OPT_PRIVATE)
-        && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        *keyonly = true;
-        if (o->flags & CHARON_OPT_SECRET)
-            snprintf(what, len, "the file is readable by group or others "
-                     "(mode %04o); run chmod 600 on it",
-                     (unsigned)(st.st_mode & 07777));
-        else
-            snprintf(what, len, "%s is readable by group or others "
-                     "(mode %04o); run chmod 600 %s", v,
-                     (unsigned)(st.st_mode & 07777), v);
-        return -1;
-    }
-    return 0;
-}
-
 /* The words of v appended to (append) or replacing the list. */
 static int
 config_table_list(struct config_arena *arena, const char *v, bool append,
@@ -207,6 +178,10 @@ config_table_parse(struct config_arena *arena, const struct charon_option *o,
     *keyonly = false;
     switch (o->type) {
     case CHARON_OPT_STRING:
+        if (v[0] != '\0' && v[0] != '/' && config_path_named(o)) {
+            snprintf(what, len, "not an absolute path");
+            return CHARON_ECONFIG;
+        }
         *(const char **)field = v;
         return CHARON_OK;
     case CHARON_OPT_UINT:
@@ -245,7 +220,7 @@ config_table_parse(struct config_arena *arena, const struct charon_option *o,
             *(const char **)field = NULL;
             return CHARON_OK;
         }
-        if (files && config_table_path(o, v, keyonly, what, len) < 0)
+        if (files && config_path_file(o, v, keyonly, what, len) < 0)
             return CHARON_ECONFIG;
         *(const char **)field = v;
         return CHARON_OK;

@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "trusted_file.h"
+
 #define KEY_CACHE_TAG "charon-fcgi key cache v1"
 #define KEY_CACHE_CHECK_LEN 16
 #define KEY_CACHE_MAX_KEY 64
@@ -120,50 +122,34 @@ key_cache_load(const char *dir, const unsigned char *secret,
                size_t secret_len, const char *salt, unsigned iterations,
                unsigned char *out, size_t len, struct charon_err *err)
 {
-    unsigned char buf[KEY_CACHE_MAX_KEY + KEY_CACHE_CHECK_LEN + 1];
     unsigned char check[KEY_CACHE_CHECK_LEN];
     char path[PATH_MAX];
-    struct stat st;
-    ssize_t n;
-    int fd, rc;
+    struct charon_err why;
+    struct trusted_file f;
+    int rc;
 
     rc = key_cache_path(dir, secret, secret_len, salt, iterations, len, path,
                         sizeof(path), err);
     if (rc != CHARON_OK)
         return rc;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return charon_err_set(err, CHARON_ENOTFOUND, "no cached key");
-        return charon_err_set(err, CHARON_EIO, "open the key of salt \"%s\" "
-                              "in %s: %m", salt, dir);
-    }
-    rc = CHARON_EIO;
-    if (fstat(fd, &st) < 0) {
-        rc = charon_err_set(err, CHARON_EIO, "stat the key of salt \"%s\": "
-                            "%m", salt);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 077) != 0) {
-        rc = charon_err_set(err, CHARON_ECONFIG,
-                            "the cached key of salt \"%s\" in %s is not a "
-                            "private file of this user; ignored", salt, dir);
-        goto out;
-    }
-    n = read(fd, buf, sizeof(buf));
-    if (n != (ssize_t)(len + KEY_CACHE_CHECK_LEN) ||
-        key_cache_check(secret, secret_len, buf, len, check) != CHARON_OK ||
-        CRYPTO_memcmp(check, buf + len, KEY_CACHE_CHECK_LEN) != 0) {
+    rc = trusted_file_read(path, TRUSTED_FILE_PRIVATE,
+                           KEY_CACHE_MAX_KEY + KEY_CACHE_CHECK_LEN, &f, &why);
+    if (rc == CHARON_ENOTFOUND)
+        return charon_err_set(err, rc, "no cached key");
+    if (rc != CHARON_OK)
+        return charon_err_set(err, rc, "the cached key of salt \"%s\" is "
+                              "not used: %s", salt, why.msg);
+    if (f.len != len + KEY_CACHE_CHECK_LEN ||
+        key_cache_check(secret, secret_len, f.data, len, check) != CHARON_OK ||
+        CRYPTO_memcmp(check, f.data + len, KEY_CACHE_CHECK_LEN) != 0) {
         rc = charon_err_set(err, CHARON_EIO, "the cached key of salt \"%s\" "
                             "in %s is damaged; derived again", salt, dir);
         goto out;
     }
-    memcpy(out, buf, len);
+    memcpy(out, f.data, len);
     rc = CHARON_OK;
 out:
-    OPENSSL_cleanse(buf, sizeof(buf));
-    close(fd);
+    trusted_file_free(&f);
     return rc;
 }
 

@@ -190,10 +190,11 @@ main(int argc, char **argv)
      * timeout must end it. */
     if (fastcgi) {
         signals_block();
-    } else {
-        /* The environment comes from the web server (even .htaccess
-         * SetEnv): it must not choose which code gets loaded. */
-        unsetenv("CHARON_PLUGIN_PATH");
+    } else if (cgi_mode_harden() != CHARON_OK) {
+        fprintf(stderr, "charon-fcgi: out of memory setting up OpenSSL\n");
+        main_cgi_error("503 Service Unavailable", "service_unavailable",
+                       "out of memory");
+        return 1;
     }
     /* Until the config says otherwise; a CGI request logs only trouble. */
     log_init("charon-fcgi", 0, fastcgi ? CHARON_LOG_INFO : CHARON_LOG_WARN);

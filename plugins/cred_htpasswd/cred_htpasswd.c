@@ -7,14 +7,19 @@
  * scrypt ($7$).  Plain text, traditional DES, $1$, $apr1$ and {SHA}
  * entries are refused (logged at each load; the user cannot log in).
  *
+ * bcrypt reads only the first 72 bytes of a password.  Against a bcrypt
+ * hash a longer password is refused (after the same work), so that
+ * nobody logs in with a password that merely starts like the real one;
+ * a user whose password is longer needs a sha-crypt or yescrypt hash.
+ *
  * Timing: every check, whatever its outcome, makes exactly one crypt_rn()
  * call and one constant-time comparison.  A known user is checked against
  * their own hash.  Everything else (unknown user, refused entry, a user
  * name or password we refuse outright) is checked against the table's
- * reference hash: the usable hash on the earliest line of the file, so it
- * costs what a real user costs when, as htpasswd does, the file uses one
- * scheme and cost.  A file without a usable hash falls back to a constant
- * bcrypt (cost 10) hash.  The answer is then CHARON_ENOTFOUND with one
+ * reference hash: the costliest usable hash of the file
+ * (cred_htpasswd_reference.c; a file mixing costs is logged at load), so
+ * it costs what the slowest real user costs.  A file without a usable
+ * hash falls back to a constant bcrypt (cost 10) hash.  The answer is then CHARON_ENOTFOUND with one
  * message for every failure.
  *
  * Reload: the parsed table lives in the thread state.  Each check stats
@@ -37,6 +42,9 @@
 
 /* Passwords longer than this are refused (after the same work). */
 #define CRED_HTPASSWD_MAX_PASSWORD 4096
+/* bcrypt ignores every byte after the 72nd; longer passwords are refused
+ * against a bcrypt hash (after the same work). */
+#define CRED_HTPASSWD_BCRYPT_MAX 72
 
 /* bcrypt, cost 10, of a fixed phrase: the dummy when the file has no
  * usable hash.  Not secret; only its cost matters. */
@@ -74,9 +82,15 @@ cred_htpasswd_create(const struct charon_host *host, const void *config,
 {
     const struct cred_htpasswd_config *cfg = config;
     struct cred_htpasswd *inst;
+    int rc;
 
     if (cfg == NULL || cfg->file == NULL || cfg->file[0] == '\0')
         return charon_err_set(err, CHARON_ECONFIG, "file: missing");
+    /* Read it once now, so that charonctl check-config and a CGI start
+     * report a file that every worker thread would refuse. */
+    rc = cred_htpasswd_table_probe(cfg->file, err);
+    if (rc != CHARON_OK)
+        return rc;
     inst = calloc(1, sizeof(*inst));
     if (inst == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
@@ -146,7 +160,7 @@ cred_htpasswd_refresh(struct cred_htpasswd *inst,
     struct stat st;
     int rc;
 
-    if (stat(inst->file, &st) < 0) {
+    if (lstat(inst->file, &st) < 0) {
         rc = charon_err_set(err, CHARON_EUNAVAIL, "stat %s: %m", inst->file);
         cred_htpasswd_table_free(&th->table);
         return rc;
@@ -204,6 +218,11 @@ cred_htpasswd_check(void *instance, void *ts, const char *username,
     out = crypt_rn(phrase, target, th->cd, (int)sizeof(*th->cd));
     match = cred_htpasswd_equal(out != NULL ? out : "", target) &&
             out != NULL;
+    /* bcrypt reads only the first 72 bytes: a longer password would pass
+     * on its first 72 alone.  Refused after the same work. */
+    if (entry != NULL && pw_len > CRED_HTPASSWD_BCRYPT_MAX &&
+        cred_htpasswd_table_is_bcrypt(entry->hash))
+        match = false;
     /* Drops the computed hash and libxcrypt's scratch; all-zero is also
      * the state crypt_rn() wants before its next use. */
     explicit_bzero(th->cd, sizeof(*th->cd));

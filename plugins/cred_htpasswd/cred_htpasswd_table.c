@@ -11,11 +11,11 @@
 #include "cred_htpasswd_table.h"
 
 #include <crypt.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "cred_htpasswd_reference.h"
+#include "trusted_file.h"
 
 /* Hash prefixes checked with crypt_rn(). */
 static const char *const cred_htpasswd_table_schemes[] = {
@@ -24,6 +24,13 @@ static const char *const cred_htpasswd_table_schemes[] = {
     "$y$", "$gy$", "$7$",        /* yescrypt, gost-yescrypt, scrypt */
     NULL
 };
+
+bool
+cred_htpasswd_table_is_bcrypt(const char *hash)
+{
+    return strncmp(hash, "$2y$", 4) == 0 || strncmp(hash, "$2b$", 4) == 0 ||
+           strncmp(hash, "$2a$", 4) == 0;
+}
 
 bool
 cred_htpasswd_table_user_ok(const char *user, size_t len)
@@ -84,62 +91,48 @@ cred_htpasswd_table_key_cmp(const void *key, const void *elem)
     return strcmp(key, e->user);
 }
 
-/* Reads the whole file into t->text and records its identity. */
+/* Reads the whole file into t->text and records its identity.  Any
+ * failure but memory is CHARON_EUNAVAIL: the plugin fails closed. */
 static int
 cred_htpasswd_table_read(const char *path, struct cred_htpasswd_table *t,
                          struct charon_err *err)
 {
-    struct stat st;
-    size_t got = 0;
-    ssize_t n;
-    int fd, rc;
+    struct trusted_file f;
+    int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return charon_err_set(err, CHARON_EUNAVAIL, "open %s: %m", path);
-    if (fstat(fd, &st) < 0) {
-        rc = charon_err_set(err, CHARON_EUNAVAIL, "stat %s: %m", path);
-        goto out;
+    rc = trusted_file_read(path, TRUSTED_FILE_PUBLIC, CRED_HTPASSWD_MAX_FILE,
+                           &f, err);
+    if (rc == CHARON_ENOMEM)
+        return rc;
+    if (rc != CHARON_OK) {
+        if (err != NULL)
+            err->code = CHARON_EUNAVAIL;
+        return CHARON_EUNAVAIL;
     }
-    if (!S_ISREG(st.st_mode)) {
-        rc = charon_err_set(err, CHARON_EUNAVAIL, "%s is not a regular file",
-                            path);
-        goto out;
+    t->text = (char *)f.data;
+    t->text_len = f.len;
+    t->text_cap = f.cap;
+    t->dev = f.st.st_dev;
+    t->ino = f.st.st_ino;
+    t->size = f.st.st_size;
+    t->mtim = f.st.st_mtim;
+    return CHARON_OK;
+}
+
+int
+cred_htpasswd_table_probe(const char *path, struct charon_err *err)
+{
+    struct cred_htpasswd_table t;
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    rc = cred_htpasswd_table_read(path, &t, err);
+    cred_htpasswd_table_free(&t);
+    if (rc == CHARON_EUNAVAIL) {
+        rc = CHARON_ECONFIG;
+        if (err != NULL)
+            err->code = rc;
     }
-    if (st.st_size > CRED_HTPASSWD_MAX_FILE) {
-        rc = charon_err_set(err, CHARON_EUNAVAIL, "%s is larger than %ld "
-                            "bytes; refusing to read it", path,
-                            CRED_HTPASSWD_MAX_FILE);
-        goto out;
-    }
-    t->text = malloc((size_t)st.st_size + 1);
-    if (t->text == NULL) {
-        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
-        goto out;
-    }
-    /* A file shrinking under us reads short; its new size differs from
-     * the recorded one, so the next check reads it again. */
-    while (got < (size_t)st.st_size) {
-        n = read(fd, t->text + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = charon_err_set(err, CHARON_EUNAVAIL, "read %s: %m", path);
-            goto out;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    t->text[got] = '\0';
-    t->text_len = got;
-    t->dev = st.st_dev;
-    t->ino = st.st_ino;
-    t->size = st.st_size;
-    t->mtim = st.st_mtim;
-    rc = CHARON_OK;
-out:
-    close(fd);
     return rc;
 }
 
@@ -244,6 +237,9 @@ cred_htpasswd_table_load(const char *path, const struct charon_host *host,
     rc = cred_htpasswd_table_parse(path, host, &t, err);
     if (rc != CHARON_OK)
         goto out;
+    rc = cred_htpasswd_reference_pick(path, host, &t, err);
+    if (rc != CHARON_OK)
+        goto out;
     *out = t;
     memset(&t, 0, sizeof(t));       /* ownership moved to *out */
 out:
@@ -255,7 +251,7 @@ void
 cred_htpasswd_table_free(struct cred_htpasswd_table *t)
 {
     if (t->text != NULL) {
-        explicit_bzero(t->text, t->text_len);
+        explicit_bzero(t->text, t->text_cap);
         free(t->text);
     }
     free(t->entries);

@@ -98,27 +98,6 @@ store_local_mdb_err(const struct store_local *s, int mdb_rc, const char *op,
     return charon_err_set(err, CHARON_EIO, "%s: %m in %s", op, s->path);
 }
 
-/* Makes path a directory (mode 0700 if created); ECONFIG if it is not. */
-static int
-store_local_mkdir(const char *path, struct charon_err *err)
-{
-    struct stat st;
-
-    if (path[0] == '\0')
-        return charon_err_set(err, CHARON_ECONFIG,
-                              "path is empty; set [store_local] path to a "
-                              "directory");
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return charon_err_set(err, CHARON_ECONFIG, "mkdir %s: %m", path);
-    if (stat(path, &st) < 0)
-        return charon_err_set(err, CHARON_ECONFIG, "stat %s: %m", path);
-    if (!S_ISDIR(st.st_mode))
-        return charon_err_set(err, CHARON_ECONFIG,
-                              "%s is not a directory; [store_local] path "
-                              "names the directory that holds data.mdb", path);
-    return CHARON_OK;
-}
-
 /*
  * Reserves disk blocks for every byte of dir/lock.mdb, creating it if it
  * is missing, and for its first page if it is empty: LMDB maps the file
@@ -148,7 +127,8 @@ store_local_lock_reserve(struct store_local *s, const char *dir,
         return charon_err_set(err, CHARON_ECONFIG, "path %s is too long",
                               dir);
     if (s->lock_fd < 0) {
-        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                          0600);
         if (s->lock_fd < 0)
             return charon_err_set(err, CHARON_EUNAVAIL, "open %s: %m", path);
     }
@@ -209,7 +189,11 @@ store_local_env_open(struct store_local *s, const struct store_local_config *c,
     unsigned int flags;
     int rc, dead = 0;
 
-    rc = store_local_mkdir(c->path, err);
+    if (c->path[0] == '\0')
+        return charon_err_set(err, CHARON_ECONFIG,
+                              "path is empty; set [store_local] path to a "
+                              "directory");
+    rc = store_local_dir_check(c->path, err);
     if (rc != CHARON_OK)
         return rc;
     op = "mdb_env_create";

@@ -82,6 +82,12 @@ struct store_local {
 
 /* lmdb_env.c: opening and closing the environment (s->lock_fd must be
  * -1 before the first open). */
+/* store_dir.c: creates path (0700) if missing, then refuses a directory
+ * that is a symbolic link, is not the euid's or that others may write,
+ * and a data.mdb or lock.mdb in it that is a link, not a regular file,
+ * not the euid's or writable by others.  CHARON_ECONFIG. */
+int store_local_dir_check(const char *path, struct charon_err *err);
+
 int store_local_env_open(struct store_local *s,
                          const struct store_local_config *c,
                          struct charon_err *err);

@@ -47,6 +47,7 @@
 #include "redis_conn.h"
 #include "redis_reply.h"
 #include "store_redis.h"
+#include "trusted_file.h"
 
 static const struct charon_option store_redis_options[] = {
     { .name = "host", .type = CHARON_OPT_STRING,
@@ -89,61 +90,40 @@ static const struct charon_option store_redis_options[] = {
     { .name = NULL }
 };
 
-/* Reads password_file into s->password (one trailing newline dropped). */
+/* Reads password_file, a private file (lib/trusted_file.h), into
+ * s->password (one trailing newline dropped). */
 static int
 store_redis_read_password(struct store_redis *s, const char *path,
                           struct charon_err *err)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    ssize_t n;
-    int fd, rc = CHARON_OK;
+    struct charon_err why;
+    struct trusted_file f;
+    size_t len;
+    int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return charon_err_set(err, CHARON_ECONFIG, "password_file %s: %m",
-                              path);
-    buf = malloc(STORE_REDIS_PASSWORD_MAX + 1);
-    if (buf == NULL) {
-        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (;;) {
-        n = read(fd, buf + len, STORE_REDIS_PASSWORD_MAX + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s: %m",
-                                path);
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > STORE_REDIS_PASSWORD_MAX) {
-            rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s is "
-                                "longer than %u bytes", path,
-                                STORE_REDIS_PASSWORD_MAX);
-            goto out;
-        }
-    }
-    if (len > 0 && buf[len - 1] == '\n')
+    rc = trusted_file_read(path, TRUSTED_FILE_PRIVATE,
+                           STORE_REDIS_PASSWORD_MAX, &f, &why);
+    if (rc != CHARON_OK)
+        return charon_err_set(err, rc == CHARON_ENOMEM ? rc : CHARON_ECONFIG,
+                              "password_file: %s", why.msg);
+    len = f.len;
+    if (len > 0 && f.data[len - 1] == '\n')
         len--;
     if (len == 0) {
         rc = charon_err_set(err, CHARON_ECONFIG, "password_file %s is "
                             "empty", path);
         goto out;
     }
-    buf[len] = '\0';
-    s->password = buf;
-    s->password_len = len;
-    buf = NULL;
-out:
-    if (buf != NULL) {
-        explicit_bzero(buf, STORE_REDIS_PASSWORD_MAX + 1);
-        free(buf);
+    /* The whole maximum, so that destroy() knows what to wipe. */
+    s->password = calloc(1, STORE_REDIS_PASSWORD_MAX + 1);
+    if (s->password == NULL) {
+        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
+        goto out;
     }
-    close(fd);
+    memcpy(s->password, f.data, len);
+    s->password_len = len;
+out:
+    trusted_file_free(&f);
     return rc;
 }
 

@@ -1,109 +1,38 @@
 /* jwt_key_file.c - raw key files and EdDSA PEM files for token_jwt. */
 #include "jwt_key_file.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "trusted_file.h"
+
 #define JWT_KEY_FILE_PEM_MAX 16384   /* far above any Ed448 PEM */
 
-/*
- * Reads at most max bytes of the regular file path into a new buffer
- * (wiped and freed by the caller with OPENSSL_clear_free); a longer file
- * is an error.  *mode receives the file's permission bits.
- */
+/* A missing file is a config error like any other. */
 static int
-jwt_key_file_read(const char *path, size_t max, unsigned char **out,
-                  size_t *out_len, mode_t *mode, struct charon_err *err)
+jwt_key_file_rc(int rc, struct charon_err *err)
 {
-    unsigned char *buf = NULL;
-    struct stat st;
-    size_t len = 0;
-    ssize_t n;
-    int fd, rc;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return charon_err_set(err, CHARON_ECONFIG, "open %s: %m", path);
-    if (fstat(fd, &st) < 0) {
-        rc = charon_err_set(err, CHARON_ECONFIG, "stat %s: %m", path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = charon_err_set(err, CHARON_ECONFIG, "%s is not a regular file",
-                            path);
-        goto out;
-    }
-    buf = malloc(max + 1);
-    if (buf == NULL) {
-        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
-        goto out;
-    }
-    /* Read one byte past max so that an oversized file is noticed even
-     * when st_size does not tell. */
-    while (len <= max) {
-        n = read(fd, buf + len, max + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = charon_err_set(err, CHARON_ECONFIG, "read %s: %m", path);
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > max) {
-        rc = charon_err_set(err, CHARON_ECONFIG, "%s is over %zu bytes",
-                            path, max);
-        goto out;
-    }
-    *mode = st.st_mode;
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-    rc = CHARON_OK;
-out:
-    OPENSSL_clear_free(buf, max + 1);
-    close(fd);
-    return rc;
-}
-
-static int
-jwt_key_file_check_private(const char *path, mode_t mode,
-                           struct charon_err *err)
-{
-    if ((mode & (S_IRWXG | S_IRWXO)) == 0)
-        return CHARON_OK;
-    return charon_err_set(err, CHARON_ECONFIG,
-                          "%s is readable by group or others (mode %04o); "
-                          "run chmod 600 %s", path, (unsigned)(mode & 07777),
-                          path);
+    if (rc == CHARON_ENOTFOUND && err != NULL)
+        err->code = CHARON_ECONFIG;
+    return rc == CHARON_ENOTFOUND ? CHARON_ECONFIG : rc;
 }
 
 int
 jwt_key_file_raw(const char *path, size_t min, size_t max, unsigned char *out,
                  size_t *out_len, struct charon_err *err)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    mode_t mode;
+    struct trusted_file f;
+    size_t len;
     int rc;
 
-    rc = jwt_key_file_read(path, max, &buf, &len, &mode, err);
+    rc = trusted_file_read(path, TRUSTED_FILE_PRIVATE, max, &f, err);
     if (rc != CHARON_OK)
-        return rc;
-    rc = jwt_key_file_check_private(path, mode, err);
-    if (rc != CHARON_OK)
-        goto out;
+        return jwt_key_file_rc(rc, err);
+    len = f.len;
     if (len < min) {
         rc = charon_err_set(err, CHARON_ECONFIG,
                             "%s holds %zu bytes; this key needs %s %zu (e.g. "
@@ -112,10 +41,10 @@ jwt_key_file_raw(const char *path, size_t min, size_t max, unsigned char *out,
                             path);
         goto out;
     }
-    memcpy(out, buf, len);
+    memcpy(out, f.data, len);
     *out_len = len;
 out:
-    OPENSSL_clear_free(buf, max + 1);
+    trusted_file_free(&f);
     return rc;
 }
 
@@ -152,21 +81,20 @@ int
 jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
                  struct charon_err *err)
 {
-    unsigned char *buf = NULL;
+    struct trusted_file f;
     EVP_PKEY *pkey = NULL;
     const char *type;
-    size_t len = 0;
-    mode_t mode;
     int rc, private = 1;
 
-    rc = jwt_key_file_read(path, JWT_KEY_FILE_PEM_MAX, &buf, &len, &mode,
-                           err);
+    /* Read as public; a private key is then held to the private rules. */
+    rc = trusted_file_read(path, TRUSTED_FILE_PUBLIC, JWT_KEY_FILE_PEM_MAX,
+                           &f, err);
     if (rc != CHARON_OK)
-        return rc;
-    pkey = jwt_key_file_parse(buf, len, 1);
+        return jwt_key_file_rc(rc, err);
+    pkey = jwt_key_file_parse(f.data, f.len, 1);
     if (pkey == NULL) {
         private = 0;
-        pkey = jwt_key_file_parse(buf, len, 0);
+        pkey = jwt_key_file_parse(f.data, f.len, 0);
     }
     ERR_clear_error();
     if (pkey == NULL) {
@@ -184,7 +112,7 @@ jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
         goto out;
     }
     if (private) {
-        rc = jwt_key_file_check_private(path, mode, err);
+        rc = trusted_file_check(path, &f.st, TRUSTED_FILE_PRIVATE, err);
         if (rc != CHARON_OK)
             goto out;
     }
@@ -194,6 +122,6 @@ jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
     rc = CHARON_OK;
 out:
     EVP_PKEY_free(pkey);
-    OPENSSL_clear_free(buf, JWT_KEY_FILE_PEM_MAX + 1);
+    trusted_file_free(&f);
     return rc;
 }

@@ -13,8 +13,8 @@
 #include <charon/err.h>
 
 /*
- * Reads the raw key in path: a regular file that neither group nor
- * others may access, min..max bytes long (max <= 4096), taken verbatim.
+ * Reads the raw key in path: a private file (lib/trusted_file.h),
+ * min..max bytes long (max <= 4096), taken verbatim.
  * Fills out (room for max bytes) and *out_len.  CHARON_ECONFIG or
  * CHARON_ENOMEM.
  */
@@ -24,8 +24,9 @@ int jwt_key_file_raw(const char *path, size_t min, size_t max,
 
 /*
  * Reads an Ed25519 or Ed448 key from the PEM file path: a private key
- * (then the file must be private to its owner; *is_private = 1) or a
- * public key (*is_private = 0).  Encrypted keys are refused.
+ * (then the file must be private, lib/trusted_file.h; *is_private = 1)
+ * or a public key (*is_private = 0; a trusted file nobody else may
+ * write).  Encrypted keys are refused.
  */
 int jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
                      struct charon_err *err);

@@ -445,6 +445,118 @@ test_create_refuses_a_path_that_is_not_a_directory(void)
     CU_ASSERT_PTR_NULL(inst);
 }
 
+/* create on @TESTDIR@/<dir> must be ECONFIG with a message holding part. */
+static void
+expect_store_dir_refused(const char *dir, const char *part)
+{
+    char ini[256];
+    struct config *cfg = NULL;
+    struct charon_err err;
+    void *inst = NULL;
+
+    snprintf(ini, sizeof(ini), "[store_local]\npath = @TESTDIR@/%s\n", dir);
+    charon_err_clear(&err);
+    CU_ASSERT_EQUAL(CHARON_ECONFIG,
+                    store_contract_instance_new(ini, &cfg, &inst, &err));
+    if (strstr(err.msg, part) == NULL)
+        fprintf(stderr, "\n  \"%s\" lacks \"%s\"\n", err.msg, part);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, part));
+    CU_ASSERT_PTR_NULL(inst);
+    if (inst != NULL)
+        store_contract_instance_free(cfg, inst);
+}
+
+/* A fresh 0700 directory @TESTDIR@/<dir>; its path in out. */
+static void
+store_dir_new(const char *dir, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", cu_scratch_dir(), dir);
+    CU_ASSERT_EQUAL_FATAL(0, mkdir(out, 0700));
+}
+
+/* An LMDB file planted as a link to a root-owned 0600 file: LMDB would
+ * write through it (a charonctl run as root overwrote such a file). */
+static void
+test_create_refuses_planted_lmdb_file_links(void)
+{
+    static const char *const names[] = { "lock.mdb", "data.mdb" };
+    char dir[4096], link[4200], victim[4200], part[64], back[16];
+    size_t i;
+    FILE *f;
+
+    for (i = 0; i < 2; i++) {
+        snprintf(part, sizeof(part), "planted-%zu", i);
+        store_dir_new(part, dir, sizeof(dir));
+        snprintf(victim, sizeof(victim), "%s/victim-%zu", cu_scratch_dir(), i);
+        f = fopen(victim, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fputs("victim", f);
+        fclose(f);
+        CU_ASSERT_EQUAL_FATAL(0, chmod(victim, 0600));
+        snprintf(link, sizeof(link), "%s/%s", dir, names[i]);
+        CU_ASSERT_EQUAL_FATAL(0, symlink(victim, link));
+        snprintf(part, sizeof(part), "%s is a symbolic link", names[i]);
+        snprintf(link, sizeof(link), "planted-%zu", i);
+        expect_store_dir_refused(link, part);
+        f = fopen(victim, "r");
+        CU_ASSERT_FATAL(f != NULL);
+        memset(back, 0, sizeof(back));
+        CU_ASSERT_EQUAL(6, fread(back, 1, sizeof(back), f));
+        fclose(f);
+        CU_ASSERT_STRING_EQUAL("victim", back);
+    }
+}
+
+static void
+test_create_refuses_a_directory_others_may_write(void)
+{
+    char dir[4096];
+
+    store_dir_new("open-dir", dir, sizeof(dir));
+    CU_ASSERT_EQUAL_FATAL(0, chmod(dir, 0770));
+    expect_store_dir_refused("open-dir", "writable by group or others "
+                             "(mode 0770)");
+    CU_ASSERT_EQUAL_FATAL(0, chmod(dir, 0703));
+    expect_store_dir_refused("open-dir", "writable by group or others "
+                             "(mode 0703)");
+}
+
+static void
+test_create_refuses_a_directory_or_file_of_another_uid(void)
+{
+    char dir[4096], path[4200];
+    FILE *f;
+
+    store_dir_new("foreign-dir", dir, sizeof(dir));
+    CU_ASSERT_EQUAL_FATAL(0, chown(dir, 12345, 12345));
+    expect_store_dir_refused("foreign-dir", "belongs to uid 12345");
+
+    store_dir_new("foreign-lock", dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(0, chmod(path, 0600));
+    CU_ASSERT_EQUAL_FATAL(0, chown(path, 12345, 12345));
+    expect_store_dir_refused("foreign-lock", "lock.mdb belongs to uid 12345");
+}
+
+static void
+test_create_refuses_a_symlinked_directory_or_odd_files(void)
+{
+    char dir[4096], path[4200];
+
+    store_dir_new("real-dir", dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/link-dir", cu_scratch_dir());
+    CU_ASSERT_EQUAL_FATAL(0, symlink(dir, path));
+    expect_store_dir_refused("link-dir", "link-dir is a symbolic link");
+
+    store_dir_new("fifo-data", dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    CU_ASSERT_EQUAL_FATAL(0, mkfifo(path, 0600));
+    expect_store_dir_refused("fifo-data", "data.mdb is not a regular file");
+}
+
 static void
 test_map_size_mb_outside_1_to_65536_is_a_config_error(void)
 {
@@ -919,6 +1031,14 @@ static const CU_TestInfo store_local_tests[] = {
       test_create_reserves_every_page_of_lock_mdb_on_disk },
     { "create refuses a path that is not a directory",
       test_create_refuses_a_path_that_is_not_a_directory },
+    { "a planted lock.mdb or data.mdb link is refused, its target intact",
+      test_create_refuses_planted_lmdb_file_links },
+    { "a session directory others may write is refused",
+      test_create_refuses_a_directory_others_may_write },
+    { "a session directory or lock.mdb of another uid is refused",
+      test_create_refuses_a_directory_or_file_of_another_uid },
+    { "a symlinked session directory or a FIFO data.mdb is refused",
+      test_create_refuses_a_symlinked_directory_or_odd_files },
     { "map_size_mb outside 1..65536 is a config error",
       test_map_size_mb_outside_1_to_65536_is_a_config_error },
     { "sync = full, data or none picks LMDB's flush flags",

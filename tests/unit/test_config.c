@@ -593,7 +593,11 @@ test_plugin_path_must_be_an_existing_regular_file(void)
         "t.ini:6: [store_x] password_file = \"/nonexistent\": no such file",
         NULL);
     expect_plugin("[store_x]\nname = main\npassword_file = /\n",
-        "t.ini:6: [store_x] password_file = \"/\": not a regular file", NULL);
+        "t.ini:6: [store_x] password_file = \"/\": a directory, not a "
+        "regular file", NULL);
+    expect_plugin("[store_x]\nname = main\npassword_file = etc/passwd\n",
+        "t.ini:6: [store_x] password_file = \"etc/passwd\": not an absolute "
+        "path", NULL);
     expect_plugin("[store_x]\nname = main\npassword_file =\n", "", NULL);
 }
 

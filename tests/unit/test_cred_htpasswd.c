@@ -336,7 +336,9 @@ test_each_scheme_checks_right_and_wrong_passwords(void)
     write_file(file, text, 0);
     log_reset();
     fixture_open(&f, file);
-    CU_ASSERT_EQUAL(0, log_count);
+    /* The only log line: eight schemes are eight different costs. */
+    CU_ASSERT_EQUAL(1, log_count);
+    CU_ASSERT_PTR_NOT_NULL(log_find("8 different costs", LOG_END));
     for (i = 0; i < NSCHEMES; i++) {
         snprintf(pw, sizeof(pw), "pw of %s", schemes[i].user);
         CU_ASSERT_EQUAL(CHARON_OK, check(&f, schemes[i].user, pw, &err));
@@ -621,6 +623,46 @@ test_deleted_file_is_eunavail_until_restored(void)
     fixture_close(&f);
 }
 
+/* A file that someone else may write, or that becomes a link, is refused
+ * on the next check (fail closed), not only at start. */
+static void
+test_a_file_turned_unsafe_is_eunavail_until_fixed(void)
+{
+    const char *file = scratch("unsafe");
+    char target[4200];
+    struct charon_err err;
+    struct fixture f;
+
+    write_file(file, alice_line(), 0);
+    CU_ASSERT_EQUAL_FATAL(0, chmod(file, 0644));
+    fixture_open(&f, file);
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "alice", "alice-pw", &err));
+
+    CU_ASSERT_EQUAL(0, chmod(file, 0666));
+    write_file(file, alice_line(), 1);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "writable by group or others"));
+
+    CU_ASSERT_EQUAL(0, chmod(file, 0644));
+    CU_ASSERT_EQUAL(0, chown(file, 12345, 12345));
+    write_file(file, alice_line(), 2);
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "belongs to uid 12345"));
+
+    /* A link to a good file in its place. */
+    snprintf(target, sizeof(target), "%s.real", file);
+    write_file(target, alice_line(), 0);
+    CU_ASSERT_EQUAL(0, chmod(target, 0644));
+    CU_ASSERT_EQUAL(0, unlink(file));
+    CU_ASSERT_EQUAL(0, symlink(target, file));
+    CU_ASSERT_EQUAL(CHARON_EUNAVAIL, check(&f, "alice", "alice-pw", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "symbolic link"));
+
+    CU_ASSERT_EQUAL(0, rename(target, file));
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "alice", "alice-pw", &err));
+    fixture_close(&f);
+}
+
 static void
 test_oversized_file_is_eunavail_and_not_read(void)
 {
@@ -714,11 +756,13 @@ test_every_outcome_costs_one_crypt_call_on_a_real_hash(void)
     CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "erin", "wrong", &err));
     CU_ASSERT_EQUAL(before + 1, hook_count());
 
-    /* Unknown user: the reference hash is that of the earliest line. */
+    /* Unknown user: one call on a real hash of the file (the costliest:
+     * test_unknown_users_are_checked_against_the_costliest_hash). */
     before = hook_count();
     CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "nobody", "erin-pw", &err));
     CU_ASSERT_EQUAL(before + 1, hook_count());
-    CU_ASSERT_STRING_EQUAL(hash, hook_setting);
+    CU_ASSERT(strcmp(hash, hook_setting) == 0 ||
+              strstr(alice_line(), hook_setting) != NULL);
     fixture_close(&f);
 
     /* No usable hash at all: a constant bcrypt hash stands in. */
@@ -728,6 +772,137 @@ test_every_outcome_costs_one_crypt_call_on_a_real_hash(void)
     CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "nobody", "x", &err));
     CU_ASSERT_EQUAL(before + 1, hook_count());
     CU_ASSERT_EQUAL(0, strncmp(hook_setting, "$2b$10$", 7));
+    fixture_close(&f);
+}
+
+/* bcrypt reads 72 bytes: a longer password that starts with the real 72
+ * must not pass; sha-crypt has no such limit. */
+static void
+test_bcrypt_refuses_passwords_over_72_bytes(void)
+{
+    char b72[CRYPT_OUTPUT_SIZE], b100[CRYPT_OUTPUT_SIZE];
+    char s100[CRYPT_OUTPUT_SIZE], text[4 * CRYPT_OUTPUT_SIZE];
+    char pw72[80], pw100[110];
+    const char *file = scratch("long-pw");
+    struct charon_err err;
+    struct fixture f;
+
+    memset(pw72, 'a', 72);
+    pw72[72] = '\0';
+    memset(pw100, 'a', 100);
+    pw100[100] = '\0';
+    make_hash("$2b$", 4, pw72, b72, sizeof(b72));
+    make_hash("$2b$", 4, pw100, b100, sizeof(b100));
+    make_hash("$6$", 1000, pw100, s100, sizeof(s100));
+    snprintf(text, sizeof(text), "b72:%s\nb100:%s\ns100:%s\n", b72, b100,
+             s100);
+    write_file(file, text, 0);
+    fixture_open(&f, file);
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "b72", pw72, &err));
+    /* The first 72 bytes match; bcrypt alone would let these pass. */
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "b72", pw100, &err));
+    CU_ASSERT_STRING_EQUAL("unknown user or wrong password", err.msg);
+    /* A hash made from 100 bytes is that of its first 72: only those log
+     * in (the tool that made it truncated silently). */
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "b100", pw100, &err));
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "b100", pw72, &err));
+    /* sha-crypt reads the whole password. */
+    CU_ASSERT_EQUAL(CHARON_OK, check(&f, "s100", pw100, &err));
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "s100", pw72, &err));
+    fixture_close(&f);
+}
+
+/* ---- timing: unknown users cost what the slowest known user costs ---- */
+
+/* Median wall time, in ms, of 5 checks of user with a wrong password. */
+static double
+median_check_ms(struct fixture *f, const char *user)
+{
+    struct charon_err err;
+    struct timespec a, b;
+    double ms[5], t;
+    int i, j;
+
+    for (i = 0; i < 5; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(f, user, "wrong", &err));
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        t = (double)(b.tv_sec - a.tv_sec) * 1e3 +
+            (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        for (j = i; j > 0 && ms[j - 1] > t; j--)
+            ms[j] = ms[j - 1];
+        ms[j] = t;
+    }
+    return ms[2];
+}
+
+/* A cheap bcrypt first, a dear one after: the file mixes costs. */
+static const char *
+mixed_costs_file(char *fast, char *slow, char *sha)
+{
+    const char *file = scratch("mixed");
+    char text[1024];
+
+    make_hash("$2b$", 4, "fast-pw", fast, CRYPT_OUTPUT_SIZE);
+    make_hash("$2b$", 10, "slow-pw", slow, CRYPT_OUTPUT_SIZE);
+    make_hash("$5$", 5000, "sha-pw", sha, CRYPT_OUTPUT_SIZE);
+    snprintf(text, sizeof(text), "fast:%s\nslow:%s\nsha:%s\n", fast, slow,
+             sha);
+    write_file(file, text, 0);
+    return file;
+}
+
+static void
+test_unknown_users_are_checked_against_the_costliest_hash(void)
+{
+    char fast[CRYPT_OUTPUT_SIZE], slow[CRYPT_OUTPUT_SIZE];
+    char sha[CRYPT_OUTPUT_SIZE];
+    struct charon_err err;
+    struct fixture f;
+
+    log_reset();
+    fixture_open(&f, mixed_costs_file(fast, slow, sha));
+    CU_ASSERT_EQUAL(CHARON_ENOTFOUND, check(&f, "nobody", "x", &err));
+    CU_ASSERT_STRING_EQUAL(slow, hook_setting);
+    /* Warned at load, naming the settings but no salt or hash. */
+    CU_ASSERT_PTR_NOT_NULL(log_find("3 different costs", "$2b$04$",
+                                    "$2b$10$", "$5", "costliest ($2b$10$)",
+                                    LOG_END));
+    CU_ASSERT_PTR_NULL(log_find(slow + 7, LOG_END));
+    CU_ASSERT_PTR_NULL(log_find(fast + 7, LOG_END));
+    fixture_close(&f);
+
+    /* One cost: nothing to warn about. */
+    log_reset();
+    write_file(scratch("one-cost"), alice_line(), 0);
+    fixture_open(&f, scratch("one-cost"));
+    CU_ASSERT_PTR_NULL(log_find("different costs", LOG_END));
+    fixture_close(&f);
+}
+
+/* Within one run, so a loaded machine slows every side alike; medians of
+ * five, and a generous bound: an unknown user must take at least half
+ * the time of the slowest known user (cost 10 against cost 4 is 64x). */
+static void
+test_an_unknown_user_takes_as_long_as_the_slowest_known_user(void)
+{
+    char fast[CRYPT_OUTPUT_SIZE], slow[CRYPT_OUTPUT_SIZE];
+    char sha[CRYPT_OUTPUT_SIZE];
+    double t_fast, t_slow, t_sha, t_unknown, t_max;
+    struct fixture f;
+
+    fixture_open(&f, mixed_costs_file(fast, slow, sha));
+    t_fast = median_check_ms(&f, "fast");
+    t_slow = median_check_ms(&f, "slow");
+    t_sha = median_check_ms(&f, "sha");
+    t_unknown = median_check_ms(&f, "nobody");
+    t_max = t_fast > t_slow ? t_fast : t_slow;
+    if (t_sha > t_max)
+        t_max = t_sha;
+    if (t_unknown < 0.5 * t_max)
+        fprintf(stderr, "\n  median ms: fast %.2f, slow %.2f, sha %.2f, "
+                "unknown %.2f\n", t_fast, t_slow, t_sha, t_unknown);
+    CU_ASSERT(t_unknown >= 0.5 * t_max);
     fixture_close(&f);
 }
 
@@ -851,10 +1026,19 @@ main(void)
           test_file_is_reread_after_it_changes },
         { "a deleted file is EUNAVAIL until restored",
           test_deleted_file_is_eunavail_until_restored },
+        { "a file turned writable, foreign or a link is EUNAVAIL until fixed",
+          test_a_file_turned_unsafe_is_eunavail_until_fixed },
         { "a file over 10 MiB is EUNAVAIL",
           test_oversized_file_is_eunavail_and_not_read },
         { "refused user names and long passwords are ENOTFOUND",
           test_refused_user_names_and_long_passwords_are_enotfound },
+        { "a bcrypt user refuses passwords over 72 bytes",
+          test_bcrypt_refuses_passwords_over_72_bytes },
+        { "unknown users are checked against the costliest hash, with a "
+          "warning at load",
+          test_unknown_users_are_checked_against_the_costliest_hash },
+        { "an unknown user takes at least half the slowest known user's time",
+          test_an_unknown_user_takes_as_long_as_the_slowest_known_user },
         { "every outcome costs one crypt_rn() on a real hash",
           test_every_outcome_costs_one_crypt_call_on_a_real_hash },
         { "8 threads x 50 checks, each with its own state",
