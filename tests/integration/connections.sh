@@ -44,17 +44,17 @@ stop_daemon stuck
 
 start_daemon at_once "unix:$T/now.sock" "queue_timeout = 0"
 wait_for_socket "$T/now.sock" || { cat "$T/at_once.log"; exit 1; }
-py at_once "unix:$T/now.sock"
+CHARON_IT_LOG=$T/at_once.log py at_once "unix:$T/now.sock"
 stop_daemon at_once
 
 PORT=$(free_port)
 start_daemon peer_refused "tcp:127.0.0.1:$PORT" "" FCGI_WEB_SERVER_ADDRS=127.0.0.2
-sleep 0.5
+wait_for_log 10 "$T/peer_refused.log" 'serving with' || { cat "$T/peer_refused.log"; exit 1; }
 py peer_refused "tcp:127.0.0.1:$PORT"
 stop_daemon peer_refused
 PORT=$(free_port)
 start_daemon peer_allowed "tcp:127.0.0.1:$PORT" "" "FCGI_WEB_SERVER_ADDRS=127.0.0.2, 127.0.0.1"
-sleep 0.5
+wait_for_log 10 "$T/peer_allowed.log" 'serving with' || { cat "$T/peer_allowed.log"; exit 1; }
 py peer_allowed "tcp:127.0.0.1:$PORT"
 stop_daemon peer_allowed
 finish
