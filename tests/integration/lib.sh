@@ -104,14 +104,14 @@ wait_for_socket() {
     wait_for 10 listening "$1"
 }
 
-# gone PID: process PID has exited (and bash has reaped it)
-gone() {
+# exited PID: process PID has exited (and been reaped)
+exited() {
     ! kill -0 "$1" 2>/dev/null
 }
 
 # wait_for_exit PID SECONDS: 0 and the exit status in $EXIT_STATUS if done
 wait_for_exit() {
-    if wait_for "$2" gone "$1"; then
+    if wait_for "$2" exited "$1"; then
         wait "$1"; EXIT_STATUS=$?
         return 0
     fi

@@ -55,7 +55,7 @@ expect_eq "spawn-fcgi -F 2 started two daemons" "${#SPIDS[@]}" "2"
 serving() { [ "$(health "tcp:127.0.0.1:$PORT" 2>/dev/null)" = 200 ]; }
 wait_for 10 serving
 kill -TERM "${SPIDS[0]}"
-wait_for 10 gone "${SPIDS[0]}" && ok "the first daemon stops" || not_ok "the first daemon stops"
+wait_for 10 exited "${SPIDS[0]}" && ok "the first daemon stops" || not_ok "the first daemon stops"
 r=""
 for i in 1 2 3; do r="$r$(health "tcp:127.0.0.1:$PORT") "; done
 expect_eq "the shared socket still serves through the second daemon" "$r" "200 200 200 "

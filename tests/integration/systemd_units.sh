@@ -43,5 +43,5 @@ expect_eq "systemctl reload (SIGHUP) keeps it serving" \
     "$("$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT")" "200"
 kill -TERM "$MPID"
 # Not this shell's child (spawn-fcgi forked it): waited for by its PID.
-wait_for 10 gone "$MPID" && ok "systemctl stop (SIGTERM) ends it" || not_ok "systemctl stop (SIGTERM) ends it"
+wait_for 10 exited "$MPID" && ok "systemctl stop (SIGTERM) ends it" || not_ok "systemctl stop (SIGTERM) ends it"
 finish
