@@ -57,19 +57,22 @@ class Closed(Exception):
 
 class Reader:
     """Buffered reads of RESP from a socket (an offset into the buffer, so
-    a reply of many elements is not copied once per element)."""
+    a reply of many elements is not copied once per element; a bytearray,
+    so a bulk of megabytes arriving in small reads is not copied once per
+    read: on a loaded machine that took seconds)."""
 
     def __init__(self, sock):
         self.sock = sock
-        self.buf = b""
+        self.buf = bytearray()
         self.pos = 0
 
     def fill(self):
         data = self.sock.recv(1 << 20)
         if not data:
             raise Closed()
-        self.buf = self.buf[self.pos:] + data
+        del self.buf[:self.pos]          # O(1) at the front of a bytearray
         self.pos = 0
+        self.buf += data
 
     def line(self):
         while True:
@@ -77,14 +80,14 @@ class Reader:
             if end >= 0:
                 break
             self.fill()
-        line = self.buf[self.pos:end]
+        line = bytes(self.buf[self.pos:end])
         self.pos = end + 2
         return line
 
     def exactly(self, n):
         while len(self.buf) - self.pos < n:
             self.fill()
-        data = self.buf[self.pos:self.pos + n]
+        data = bytes(self.buf[self.pos:self.pos + n])
         self.pos += n
         return data
 
