@@ -31,16 +31,17 @@ finish() {   # prints the summary; the last line adds it all up
     echo "$total_pass passed, $total_fail failed"
 }
 tally() {   # tally LABEL FILE...: adds up automake's test suite summaries
-    local pass fail
-    pass=$(cat "${@:2}" 2>/dev/null | sed -n 's/^# PASS: *//p' | awk '{n += $1} END {print n + 0}')
-    fail=$(cat "${@:2}" 2>/dev/null | sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' |
+    local f files=() pass fail
+    for f in "${@:2}"; do [ -f "$f" ] && files+=("$f"); done
+    pass=$(cat "${files[@]}" /dev/null | sed -n 's/^# PASS: *//p' | awk '{n += $1} END {print n + 0}')
+    fail=$(cat "${files[@]}" /dev/null | sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' |
         awk '{n += $1} END {print n + 0}')
     summary+=("$1: $pass passed, $fail failed")
 }
 show_failed() {   # show_failed DIR...: the logs of the tests that failed
     find "$@" -name '*.trs' -print0 2>/dev/null |
         xargs -0 -r grep -l -E ':test-result: (FAIL|ERROR|XPASS)' |
-        while read -r t; do echo "===== ${t%.trs}.log"; cat "${t%.trs}.log"; done
+        while read -r t; do echo "===== ${t%.trs}.log"; cat "${t%.trs}.log"; done || true
 }
 
 autoreconf -fi
