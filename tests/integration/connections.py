@@ -8,13 +8,14 @@ alive between requests, is what fcgi_req cannot do).
 
     connections.py MODE ADDR
 """
+import os
 import socket
 import struct
 import sys
 import threading
 import time
 
-from fcgi_http import Response, Tally
+from fcgi_http import Response, Tally, wait_for
 
 BEGIN, PARAMS, STDIN, STDOUT, END = 1, 4, 5, 6, 3
 RESPONDER, AUTHORIZER = 1, 2
@@ -198,10 +199,16 @@ def burst(t, addr):
          metric(addr, "charon_connections_refused_total"), before)
 
 
-def at_once(t, addr):
-    """queue_timeout = 0: 503 as soon as every thread is held."""
+def at_once(t, addr, log):
+    """queue_timeout = 0: 503 as soon as every thread is held (which the
+    log says: until then a thread may not have taken its connection)."""
     held = [connect(addr), connect(addr)]
-    time.sleep(0.3)
+
+    def shedding():
+        with open(log, "rb") as f:
+            return b"all 2 threads have held their connections" in f.read()
+
+    t.check("the log says both threads are held", wait_for(10, shedding))
     t0 = time.monotonic()
     r = ask(addr)
     t.eq("queue_timeout = 0: a connection finding both threads held gets 503",
@@ -231,7 +238,7 @@ def main():
         stuck(t, addr, int(sys.argv[3]))
         burst(t, addr)
     elif mode == "at_once":
-        at_once(t, addr)
+        at_once(t, addr, os.environ["CHARON_IT_LOG"])
     elif mode in ("peer_allowed", "peer_refused"):
         peers(t, addr, mode == "peer_allowed")
     return t.finish()

@@ -36,25 +36,27 @@ RT=3
 start_daemon stuck "unix:$T/stuck.sock" "read_timeout = $RT\nqueue_timeout = 1"
 wait_for_socket "$T/stuck.sock" || { cat "$T/stuck.log"; exit 1; }
 py stuck "unix:$T/stuck.sock" "$RT"
-expect_contains "the log says when it starts answering 503" "$(cat "$T/stuck.log")" \
-    "all 2 threads have held their connections for 1000 ms: answering new connections 503"
-expect_contains "... and when it stops" "$(cat "$T/stuck.log")" \
-    "a thread is free again: no longer answering 503"
+# The shed thread logs these on its own time: waited for.
+wait_for_log 10 "$T/stuck.log" "all 2 threads have held their connections for 1000 ms: answering new connections 503" \
+    && ok "the log says when it starts answering 503" \
+    || not_ok "the log says when it starts answering 503" "$(tail -5 "$T/stuck.log")"
+wait_for_log 10 "$T/stuck.log" "a thread is free again: no longer answering 503" \
+    && ok "... and when it stops" || not_ok "... and when it stops" "$(tail -5 "$T/stuck.log")"
 stop_daemon stuck
 
 start_daemon at_once "unix:$T/now.sock" "queue_timeout = 0"
 wait_for_socket "$T/now.sock" || { cat "$T/at_once.log"; exit 1; }
-py at_once "unix:$T/now.sock"
+CHARON_IT_LOG=$T/at_once.log py at_once "unix:$T/now.sock"
 stop_daemon at_once
 
 PORT=$(free_port)
 start_daemon peer_refused "tcp:127.0.0.1:$PORT" "" FCGI_WEB_SERVER_ADDRS=127.0.0.2
-sleep 0.5
+wait_for_log 10 "$T/peer_refused.log" 'serving with' || { cat "$T/peer_refused.log"; exit 1; }
 py peer_refused "tcp:127.0.0.1:$PORT"
 stop_daemon peer_refused
 PORT=$(free_port)
 start_daemon peer_allowed "tcp:127.0.0.1:$PORT" "" "FCGI_WEB_SERVER_ADDRS=127.0.0.2, 127.0.0.1"
-sleep 0.5
+wait_for_log 10 "$T/peer_allowed.log" 'serving with' || { cat "$T/peer_allowed.log"; exit 1; }
 py peer_allowed "tcp:127.0.0.1:$PORT"
 stop_daemon peer_allowed
 finish

@@ -176,7 +176,8 @@ expect_eq "three requests on one kept connection" "$(echo $out)" "200 200 200"
 PORT=$(free_port)
 "$DAEMON" -c "$T/charon.ini" --listen "tcp:127.0.0.1:$PORT" --threads 2 2> "$T/tcp.log" &
 TPID=$!; PIDS="$PIDS $TPID"
-for i in $(seq 1 50); do "$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT" >/dev/null 2>&1 && break; sleep 0.1; done
+tcp_serving() { "$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT" >/dev/null 2>&1; }
+wait_for 10 tcp_serving
 out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "tcp:127.0.0.1:$PORT")
 expect_contains "AUTHORIZER over TCP" "$out" "Variable-REMOTE_USER: alice"
 kill -TERM "$TPID"
@@ -191,8 +192,7 @@ if command -v spawn-fcgi >/dev/null; then
     out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "unix:$T/spawned.sock")
     expect_contains "serves the listening socket on fd 0 (spawn-fcgi)" "$out" "Variable-REMOTE_USER: alice"
     kill -TERM "$SPID"
-    for i in $(seq 1 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$SPID" 2>/dev/null && not_ok "spawned daemon stops on SIGTERM" || ok "spawned daemon stops on SIGTERM"
+    wait_for 10 exited "$SPID" && ok "spawned daemon stops on SIGTERM" || not_ok "spawned daemon stops on SIGTERM"
 else
     not_ok "spawn-fcgi is installed (scripts/deps.sh installs it)"
 fi

@@ -7,13 +7,27 @@ integration tests, through tests/helpers/fcgi_req (our own FastCGI client).
                   headers={"X-CSRF-Protect": "1"}, cookies={"n": "v"})
     r.status, r.headers (list of (name, value)), r.header("Content-Type"),
     r.json(), r.set_cookies() -> {name: (value, attrs)}
+    wait_for(seconds, cond): cond()'s first true value, or its last one
 
 Params are those nginx's fastcgi_params sends: REQUEST_METHOD,
 DOCUMENT_URI, REQUEST_URI, CONTENT_TYPE, CONTENT_LENGTH, HTTP_*.
 """
 import json as jsonlib
 import subprocess
+import time
 import urllib.parse
+
+
+def wait_for(seconds, cond, interval=0.02):
+    """Calls cond() until it returns something true, or seconds have
+    passed: its last value.  How a test waits for a condition, never for
+    a fixed time."""
+    end = time.monotonic() + seconds
+    while True:
+        v = cond()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(interval)
 
 
 class Response:

@@ -81,27 +81,46 @@ key_cache_dir = $T/keycache
 INI
 }
 
-# wait_for_socket PATH: up to 10 s
-wait_for_socket() {
-    local i
-    for i in $(seq 1 100); do
-        [ -S "$1" ] && return 0
-        sleep 0.1
+# wait_for SECONDS CMD...: runs CMD until it succeeds (0), or SECONDS have
+# passed (1): how a test waits for a condition, never for a fixed time.
+wait_for() {
+    local limit=$1 start=${EPOCHREALTIME/./}
+    shift
+    until "$@"; do
+        (( ${EPOCHREALTIME/./} - start >= limit * 1000000 )) && return 1
+        sleep 0.05
     done
-    return 1
+}
+
+# listening PATH: a unix socket is bound at PATH and listening (the file
+# exists from bind() on, but connections are refused until listen());
+# /proc/net/unix shows it without connecting (flags __SO_ACCEPTCON).
+listening() {
+    [ -S "$1" ] && awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix
+}
+
+# wait_for_socket PATH: up to 10 s for a unix socket that takes connections
+wait_for_socket() {
+    wait_for 10 listening "$1"
+}
+
+# exited PID: process PID has exited (and been reaped)
+exited() {
+    ! kill -0 "$1" 2>/dev/null
 }
 
 # wait_for_exit PID SECONDS: 0 and the exit status in $EXIT_STATUS if done
 wait_for_exit() {
-    local i n=$(($2 * 10))
-    for i in $(seq 1 "$n"); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"; EXIT_STATUS=$?
-            return 0
-        fi
-        sleep 0.1
-    done
+    if wait_for "$2" exited "$1"; then
+        wait "$1"; EXIT_STATUS=$?
+        return 0
+    fi
     return 1
+}
+
+# wait_for_log SECONDS FILE REGEX: FILE gets a line matching REGEX (grep -E)
+wait_for_log() {
+    wait_for "$1" grep -Eq -- "$3" "$2"
 }
 
 # expect_exit_0 PID WHAT [SUFFIX]: waits up to 20 s for PID (already sent

@@ -44,7 +44,10 @@ config k1
 SOCK=$T/p.sock
 start_charon "$SOCK" --workers 2 --threads 4
 workers() { pgrep -P "$DPID" | sort; }
-for _ in $(seq 1 50); do [ "$(workers | wc -l)" = 2 ] && break; sleep 0.1; done
+# serving LOG N: N workers logged that they serve (a forked worker may
+# still be loading its configuration and plugins)
+serving() { [ "$(grep -c 'serving with' "$1")" -ge "$2" ]; }
+wait_for 10 serving "$T/daemon.log" 2
 expect_eq "two worker processes" "$(workers | wc -l)" "2"
 
 req() { "$FCGI_REQ" --timeout-ms 10000 "$@" "unix:$SOCK"; }
@@ -63,7 +66,8 @@ expect_eq "tokens are signed with k1" "$(kid_of "$T1")" "k1"
 # Under load (a new connection per request), one worker is killed.
 ( for i in $(seq 1 300); do check "$T1"; done > "$T/load.out" 2>&1 ) &
 LOAD=$!
-sleep 0.3
+answered() { [ "$(wc -l < "$T/load.out")" -ge "$1" ]; }
+wait_for 10 answered 20
 VICTIM=$(workers | head -1)
 kill -KILL "$VICTIM"
 wait "$LOAD"
@@ -71,7 +75,8 @@ good=$(grep -c '^200$' "$T/load.out")
 # A request the dying worker had accepted may be lost with it; nothing else.
 if [ "$good" -ge 298 ]; then ok "requests keep succeeding while a worker is killed ($good/300)"
 else not_ok "requests keep succeeding while a worker is killed ($good/300)" "$(sort "$T/load.out" | uniq -c)"; fi
-for _ in $(seq 1 50); do [ "$(workers | wc -l)" = 2 ] && ! workers | grep -qx "$VICTIM" && break; sleep 0.1; done
+replaced() { [ "$(workers | wc -l)" = 2 ] && ! workers | grep -qx "$VICTIM"; }
+wait_for 10 replaced
 expect_eq "the master started another worker" "$(workers | wc -l)" "2"
 grep -q "worker $VICTIM was killed by signal 9; starting another" "$T/daemon.log" \
     && ok "and logged why" || not_ok "and logged why" "$(tail -5 "$T/daemon.log")"
@@ -83,7 +88,7 @@ MSOCK=$T/m.sock
 "$DAEMON" -c "$T/charon.ini" --listen "unix:$MSOCK" --workers 2 --threads 1 2> "$T/m.log" &
 MPID=$!; PIDS="$PIDS $MPID"
 wait_for_socket "$MSOCK" || { cat "$T/m.log"; exit 1; }
-for _ in $(seq 1 50); do [ "$(pgrep -P "$MPID" | wc -l)" = 2 ] && break; sleep 0.1; done
+wait_for 10 serving "$T/m.log" 2
 body='{"username":"slow","password":"slow-password"}'
 for i in 1 2 3 4; do
     "$FCGI_REQ" --timeout-ms 20000 -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session \
@@ -102,19 +107,21 @@ wait_for_exit "$MPID" 15 && expect_eq "that daemon stops too, exit 0" "$EXIT_STA
 
 # SIGHUP with a new signing key, while a slow login is in progress.
 OLD=$(workers)
+# The login is in progress once an old worker holds its connection: one
+# socket more among the workers' file descriptors.
+sockets() { local w; for w in $OLD; do ls -l "/proc/$w/fd" 2>/dev/null; done | grep -c 'socket:'; }
+SOCKETS0=$(sockets)
 body='{"username":"slow","password":"slow-password"}'
 ( req -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session -p CONTENT_TYPE=application/json \
       -p "CONTENT_LENGTH=${#body}" --body "$body" > "$T/slow.out" 2>&1 ) &
 SLOW=$!
-sleep 0.15
+wait_for 10 eval '[ "$(sockets)" -gt "$SOCKETS0" ]' || echo "# the login's connection was not seen in a worker: SIGHUP anyway"
 config k2 "key.k2 = HS256:file:$T/k2.key"
 kill -HUP "$DPID"
 wait "$SLOW"
 expect_contains "a login in progress across the reload completes" "$(cat "$T/slow.out")" "Status: 201"
-for _ in $(seq 1 50); do
-    [ "$(workers | wc -l)" = 2 ] && [ -z "$(comm -12 <(echo "$OLD") <(workers))" ] && break
-    sleep 0.1
-done
+renewed() { [ "$(workers | wc -l)" = 2 ] && [ -z "$(comm -12 <(echo "$OLD") <(workers))" ]; }
+wait_for 10 renewed
 expect_eq "two new workers replaced the old ones" "$(comm -12 <(echo "$OLD") <(workers) | wc -l) $(workers | wc -l)" "0 2"
 T2=$(login after | token_of)
 expect_eq "new tokens are signed with k2" "$(kid_of "$T2")" "k2"
@@ -124,9 +131,10 @@ expect_eq "new ones too" "$(check "$T2")" "200"
 # A broken config on SIGHUP: logged, and the workers stay as they are.
 CUR=$(workers)
 echo "bogus_key = 1" >> "$T/charon.ini"
-kill -HUP "$DPID"; sleep 0.5
-expect_eq "a broken config changes no worker" "$(workers)" "$CUR"
-grep -q "SIGHUP: .* has errors" "$T/daemon.log" && ok "and says so" || not_ok "and says so"
+kill -HUP "$DPID"
+wait_for_log 10 "$T/daemon.log" "SIGHUP: .* has errors" && ok "a broken config on SIGHUP is logged" \
+    || not_ok "a broken config on SIGHUP is logged"
+expect_eq "and changes no worker" "$(workers)" "$CUR"
 expect_eq "requests still pass" "$(check "$T2")" "200"
 
 kill -TERM "$DPID"

@@ -30,12 +30,9 @@ start_redis() {
         > "$T/redis.log" 2>&1 &
     REDIS_PID=$!; PIDS="$PIDS $REDIS_PID"
     wait_for_socket "$REDIS_SOCK" || { cat "$T/redis.log"; exit 1; }
-    for _ in $(seq 1 50); do
-        redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_for 10 redis_up
 }
+redis_up() { redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; }
 stop_redis() {
     kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
     rm -f "$REDIS_SOCK"

@@ -7,7 +7,8 @@ case $1 in
 stop)
     pid=$(redis-cli -s "$REDIS_SOCK" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p')
     kill -KILL "$pid"
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    # Gone (a condition polled, up to 10 s), so that its socket is free.
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     rm -f "$REDIS_SOCK" ;;
 start)
     # A fresh process on the same socket and no data: what a restart of

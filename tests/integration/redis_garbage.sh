@@ -26,11 +26,8 @@ redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
     --dir "$T" --save '' --appendonly no --daemonize no \
     > "$T/redis.log" 2>&1 &
 REDIS_PID=$!; PIDS="$PIDS $REDIS_PID"
-wait_for_socket "$REDIS_SOCK" || { cat "$T/redis.log"; exit 1; }
-for _ in $(seq 1 50); do
-    redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.1
-done
+redis_up() { redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; }
+wait_for 10 redis_up || { cat "$T/redis.log"; exit 1; }
 # B's user may do everything but FUNCTION/FCALL: store_redis falls back to
 # EVALSHA (as in test_store_redis "EVALSHA runs the same code ...").
 redis-cli -s "$REDIS_SOCK" acl setuser nofn reset on ">$REDIS_PASS" '~*' '&*' \
@@ -40,10 +37,11 @@ redis-cli -s "$REDIS_SOCK" acl setuser nofn reset on ">$REDIS_PASS" '~*' '&*' \
 CONTROL=$T/proxy.control
 echo pass > "$CONTROL"
 "$PY" "$SRC/tests/integration/redis_garbage_proxy.py" "$REDIS_SOCK" \
-    "$CONTROL" "$T/proxy.sock" "$T/proxy.port" 2> "$T/proxy.log" &
+    "$CONTROL" "$T/proxy.sock" "$T/proxy.port" "$T/proxy.events" \
+    2> "$T/proxy.log" &
 PROXY_PID=$!; PIDS="$PIDS $PROXY_PID"
 wait_for_socket "$T/proxy.sock" || { cat "$T/proxy.log"; exit 1; }
-for _ in $(seq 1 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
+wait_for 10 test -s "$T/proxy.port" || { cat "$T/proxy.log"; exit 1; }
 PROXY_PORT=$(cat "$T/proxy.port")
 
 # write_config NAME PREFIX STORE_LINES
@@ -81,7 +79,7 @@ CHARON_IT_A=unix:$T/a.sock CHARON_IT_B=unix:$T/b.sock \
 CHARON_IT_PID_A=$PID_a CHARON_IT_PID_B=$PID_b \
 CHARON_IT_LOG_A=$T/a.log CHARON_IT_LOG_B=$T/b.log \
 CHARON_IT_CONTROL=$CONTROL CHARON_IT_REDIS=$REDIS_SOCK \
-CHARON_IT_PROXY_A=unix:$T/proxy.sock CHARON_IT_PROXY_B=127.0.0.1:$PROXY_PORT \
+CHARON_IT_PROXY_EVENTS=$T/proxy.events \
 CHARON_IT_TOKENS=$T/tokens.txt \
     "$PY" "$SRC/tests/integration/redis_garbage.py"
 rc=$?

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""redis_garbage_proxy.py UPSTREAM CONTROL UNIX_PATH PORT_FILE - a
+"""redis_garbage_proxy.py UPSTREAM CONTROL UNIX_PATH PORT_FILE EVENTS - a
 fault-injecting Redis proxy for redis_garbage.sh (toxiproxy's idea, RESP
 aware).
 
@@ -18,6 +18,12 @@ operation (get, get_all, upsert, delete, delete_all).  Without "forward"
 a hit command never reaches Redis (nothing it would write is written);
 with it the command runs and its real reply is thrown away.  Every hit is
 logged on stderr.  The proxy is the only fake here: Redis is real.
+
+EVENTS gets one line per event of a client connection, written before
+the client can see its effect: "CONN open", "CONN cmd COMMAND OP" (every
+command, OP "-" for one that is no store operation), "CONN hit MODE" (the
+command just logged gets garbage), "CONN close" (the client closed it, or
+the proxy did: mode eof).  CONN is u<n> on the unix socket, t<n> on TCP.
 """
 import os
 import random
@@ -26,7 +32,8 @@ import sys
 import threading
 import time
 
-UPSTREAM = CONTROL = None        # set by main()
+UPSTREAM = CONTROL = EVENTS = None        # set by main()
+EVENTS_LOCK = threading.Lock()
 OPS = (b"FCALL", b"FCALL_RO", b"EVALSHA", b"EVAL")
 # A first byte that is no RESP2 type (+ - : $ *), so random bytes never
 # happen to be a well-formed reply.
@@ -38,25 +45,34 @@ def log(msg):
     sys.stderr.flush()
 
 
+def event(conn, what):
+    with EVENTS_LOCK:
+        EVENTS.write("%s %s\n" % (conn, what))
+        EVENTS.flush()
+
+
 class Closed(Exception):
     pass
 
 
 class Reader:
     """Buffered reads of RESP from a socket (an offset into the buffer, so
-    a reply of many elements is not copied once per element)."""
+    a reply of many elements is not copied once per element; a bytearray,
+    so a bulk of megabytes arriving in small reads is not copied once per
+    read: on a loaded machine that took seconds)."""
 
     def __init__(self, sock):
         self.sock = sock
-        self.buf = b""
+        self.buf = bytearray()
         self.pos = 0
 
     def fill(self):
         data = self.sock.recv(1 << 20)
         if not data:
             raise Closed()
-        self.buf = self.buf[self.pos:] + data
+        del self.buf[:self.pos]          # O(1) at the front of a bytearray
         self.pos = 0
+        self.buf += data
 
     def line(self):
         while True:
@@ -64,14 +80,14 @@ class Reader:
             if end >= 0:
                 break
             self.fill()
-        line = self.buf[self.pos:end]
+        line = bytes(self.buf[self.pos:end])
         self.pos = end + 2
         return line
 
     def exactly(self, n):
         while len(self.buf) - self.pos < n:
             self.fill()
-        data = self.buf[self.pos:self.pos + n]
+        data = bytes(self.buf[self.pos:self.pos + n])
         self.pos += n
         return data
 
@@ -216,6 +232,7 @@ def garbage(mode, op, real, client, stop):
 def serve(client, n):
     stop = threading.Event()
     up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    event(n, "open")
     try:
         up.connect(UPSTREAM)
         cr, ur = Reader(client), Reader(up)
@@ -224,6 +241,10 @@ def serve(client, n):
             words = control()
             mode = words[0]
             hit = mode != "pass" and hits(words, argv)
+            event(n, "cmd %s %s" % (argv[0].decode("latin-1").upper(),
+                                    op_of(argv) or "-"))
+            if hit:
+                event(n, "hit " + mode)
             if not hit:
                 up.sendall(encode(argv))
                 client.sendall(ur.reply())
@@ -232,7 +253,7 @@ def serve(client, n):
             if "forward" in words or mode == "dribble":
                 up.sendall(encode(argv))
                 real = ur.reply()
-            log("conn %d: %s %s (op %s): %s%s" % (
+            log("conn %s: %s %s (op %s): %s%s" % (
                 n, argv[0].decode("latin-1"),
                 argv[1][:40].decode("latin-1") if len(argv) > 1 else "",
                 op_of(argv), mode, " (forwarded)" if real else ""))
@@ -241,24 +262,27 @@ def serve(client, n):
                 client.sendall(out)
     except (Closed, OSError, ValueError) as e:
         if isinstance(e, ValueError):
-            log("conn %d: %s" % (n, e))
+            log("conn %s: %s" % (n, e))
     finally:
         stop.set()
         up.close()
         client.close()
+        event(n, "close")
 
 
-def accept(listener):
+def accept(listener, side):
     n = 0
     while True:
         client, _ = listener.accept()
         n += 1
-        threading.Thread(target=serve, args=(client, n), daemon=True).start()
+        threading.Thread(target=serve, args=(client, "%s%d" % (side, n)),
+                         daemon=True).start()
 
 
 def main():
-    global UPSTREAM, CONTROL
-    UPSTREAM, CONTROL, unix_path, port_file = sys.argv[1:5]
+    global UPSTREAM, CONTROL, EVENTS
+    UPSTREAM, CONTROL, unix_path, port_file, events = sys.argv[1:6]
+    EVENTS = open(events, "a")
     ux = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     ux.bind(unix_path)
     ux.listen(64)
@@ -269,8 +293,8 @@ def main():
     with open(port_file + ".tmp", "w") as f:
         f.write("%d\n" % tcp.getsockname()[1])
     os.rename(port_file + ".tmp", port_file)
-    threading.Thread(target=accept, args=(tcp,), daemon=True).start()
-    accept(ux)
+    threading.Thread(target=accept, args=(tcp, "t"), daemon=True).start()
+    accept(ux, "u")
 
 
 if __name__ == "__main__":

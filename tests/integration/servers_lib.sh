@@ -100,14 +100,12 @@ for s in socks:
 print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
-# wait_for_port PORT: up to 15 s
+# wait_for_port PORT: up to 15 s for 127.0.0.1:PORT to take connections
+port_open() {
+    (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null
+}
 wait_for_port() {
-    local i
-    for i in $(seq 1 150); do
-        (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_for 15 port_open "$1"
 }
 
 # start_daemon ADDR: charon-fcgi on ADDR (unix:PATH or tcp:HOST:PORT),
@@ -148,18 +146,21 @@ children() {
     done
 }
 
+# none_running PID...: none of them runs (a zombie does not); the others
+# in $left
+none_running() {
+    local p
+    left=""
+    for p in "$@"; do
+        [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2> /dev/null &&
+            left="$left $p"
+    done
+    [ -z "$left" ]
+}
 # gone PID...: none of them runs any more (up to 15 s)
 gone() {
-    local i p left
-    for i in $(seq 1 150); do
-        left=""
-        for p in "$@"; do
-            [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2> /dev/null &&
-                left="$left $p"
-        done
-        [ -z "$left" ] && return 0
-        sleep 0.1
-    done
+    local left
+    wait_for 15 none_running "$@" && return 0
     echo "still running:$left"
     return 1
 }

@@ -20,7 +20,7 @@ import time
 
 sys.dont_write_bytecode = True       # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fcgi_http import Client, Response, Tally  # noqa: E402
+from fcgi_http import Client, Response, Tally, wait_for  # noqa: E402
 
 T = os.environ["CHARON_IT_DIR"]
 PASSWORD = os.environ["CHARON_IT_PASSWORD"]
@@ -795,24 +795,39 @@ if r.status == 201:
     unchanged("logout by cookie without CSRF")
 
 # --- a full store: logins until the 1 MiB map is full -----------------------
-# Log in here first; the stale-generation sleeps below let this access
-# token (access_token_ttl = 2, clock_skew = 0) expire.
+# Log in here first: this access token (access_token_ttl = 2, clock_skew =
+# 0) is used once it has expired, below.
 r = issuer_login(full, {"user_id": "erin"})
 expect("a login on the small store", r, 201)
 ERIN = r.json() if r.status == 201 else None
 
 # --- stale generations: fresh_cycle = 1, clock_skew = 0 ---------------------
+
+
+def clock_reaches(second):
+    """Waits until the wall clock, which the daemon reads too, shows
+    second: time passing is what these checks are about."""
+    wait_for(second - time.time() + 5, lambda: time.time() >= second)
+
+
+def next_cycle(r):
+    """Waits for the next generation of r's session: a refresh starts one
+    once cur + cycle < now (cur: its tokens_fresh_from)."""
+    s = r.json().get("session", {}) if r.status in (200, 201) else {}
+    clock_reaches(s.get("tokens_fresh_from", int(time.time())) + 1 + 1)
+
+
 r = login(main, {"username": "alice", "password": PASSWORD})
 expect("login: token A", r, 201)
 A = r.json()["tokens"]["refresh_token"]
-time.sleep(2.1)                     # cur + cycle < now: a new generation
+next_cycle(r)
 r = refresh(main, A)
 expect("refresh A -> B after one cycle", r, 200)
 B = r.json()["tokens"]["refresh_token"] if r.status == 200 else A
 s1 = r.json()["session"] if r.status == 200 else {}
 t.check("... a new generation", s1.get("tokens_fresh_from", 0) >
         s1.get("prev_tokens_fresh_from", 0), repr(s1))
-time.sleep(2.1)
+next_cycle(r)
 r = refresh(main, B)
 expect("refresh B -> C after another cycle", r, 200)
 s2 = r.json()["session"] if r.status == 200 else {}
@@ -830,6 +845,9 @@ unchanged("refresh with a stale token")
 
 # --- an expired access token cannot log out (the full daemon) ---------------
 if ERIN is not None:
+    at = ERIN["tokens"]["access_token"].split(".")[1]
+    clock_reaches(json.loads(base64.urlsafe_b64decode(
+        at + "=" * (-len(at) % 4)))["exp"])
     r = full.request("DELETE", "/auth/session",
                      bearer=ERIN["tokens"]["access_token"])
     invalid_token("logout with an expired access token is 401", r,

@@ -28,7 +28,7 @@ start_charon "$SOCK" --threads 2
 "$PY" - "unix:$SOCK" "$FCGI_REQ" "$T/issuer.key" <<'PY'
 import sys, time
 sys.path.insert(0, __import__("os").environ["CHARON_TEST_SRCDIR"] + "/tests/integration")
-from fcgi_http import Client, Tally
+from fcgi_http import Client, Tally, wait_for
 c = Client(sys.argv[1], sys.argv[2])
 key = open(sys.argv[3]).read().strip()
 t = Tally()
@@ -46,7 +46,10 @@ def alive(tok):
     return c.request("GET", "/auth/check", bearer=tok["access_token"]).status == 200
 
 def tick():
-    time.sleep(1.1)      # refreshed_at has a resolution of one second
+    """refreshed_at has a resolution of one second: waits until the wall
+    clock, which the daemon reads too, is in the next one."""
+    s = int(time.time())
+    wait_for(2, lambda: int(time.time()) > s)
 
 a = login("lena"); b = login("lena")
 other = login("otto"); api = login("lena", "api")

@@ -48,8 +48,7 @@ fi
 SOCK=$T/v.sock
 "${runner[@]}" "$DAEMON" -c "$T/charon.ini" --listen "unix:$SOCK" --threads 3 2> "$T/daemon.log" &
 DPID=$!; PIDS="$PIDS $DPID"
-for i in $(seq 1 300); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { cat "$T/daemon.log"; not_ok "daemon starts under $tool"; finish; exit 1; }
+wait_for 300 listening "$SOCK" || { cat "$T/daemon.log"; not_ok "daemon starts under $tool"; finish; exit 1; }
 
 req() { "$FCGI_REQ" --timeout-ms 20000 "$@" "unix:$SOCK"; }
 for round in 1 2; do
