@@ -106,6 +106,10 @@ for round in 1 2; do
     out=$(req -p REQUEST_METHOD=POST -p DOCUMENT_URI=/auth/session/refresh -p "HTTP_AUTHORIZATION=Bearer $rt" -p "HTTP_COOKIE=$ac; $rc" -p HTTP_X_CSRF_PROTECT=1)
     expect_contains "refresh of a deleted session ($round)" "$out" "Status: 401"
     out=$(req -p REQUEST_METHOD=DELETE -p DOCUMENT_URI=/auth/sessions -p "HTTP_AUTHORIZATION=Bearer $at" -p "HTTP_COOKIE=$ac" -p HTTP_X_CSRF_PROTECT=1)
+    expect_contains "logout everywhere with an ended session's token ($round)" "$out" "Status: 401"
+    out=$(post /auth/session '{"username":"vera","password":"secret-pw"}' -p CONTENT_TYPE=application/json)
+    at=$(printf '%s' "$out" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+    out=$(req -p REQUEST_METHOD=DELETE -p DOCUMENT_URI=/auth/sessions -p "HTTP_AUTHORIZATION=Bearer $at")
     expect_contains "logout everywhere ($round)" "$out" "Status: 204"
     out=$(req -p REQUEST_METHOD=GET -p DOCUMENT_URI=/auth/metrics)
     expect_contains "metrics ($round)" "$out" "charon_session_events_total"
