@@ -106,9 +106,10 @@ session_tokens_claims(const struct policy *p, const struct session *s,
 
 /*
  * A user id the tokens can carry and the checks read back: an integer of
- * at most 15 digits (what a JSON reader keeps exact in a double), or
- * 1..255 bytes of text without control characters (they would be cut
- * from headers and logs).  Checked before anything is stored.
+ * up to 255 digits, kept as its text (a bigint or Snowflake id stays
+ * exact; the token readers never take it through a double), or 1..255
+ * bytes of text without control characters (they would be cut from
+ * headers and logs).  Checked before anything is stored.
  */
 static int
 session_tokens_user_ok(const char *id, int is_int)
@@ -119,7 +120,8 @@ session_tokens_user_ok(const char *id, int is_int)
         return 0;
     if (is_int) {
         i = id[0] == '-' ? 1 : 0;
-        if (n == i || n - i > 15 || (id[i] == '0' && n - i > 1))
+        if (n == i || (id[i] == '0' && n - i > 1) ||
+            (id[i] == '0' && i == 1))          /* "-0" is "0" */
             return 0;
         for (; i < n; i++)
             if (id[i] < '0' || id[i] > '9')
@@ -244,7 +246,7 @@ session_tokens_create(struct worker *w, const struct policy *p,
     memset(&st, 0, sizeof(st));
     if (!session_tokens_user_ok(o->user_id, o->user_id_is_int))
         return charon_err_set(err, CHARON_EINVAL, "user_id must be an "
-                              "integer of at most 15 digits or 1 to 255 "
+                              "integer of at most 255 digits or 1 to 255 "
                               "bytes of text without control characters");
     snprintf(s->user_id, sizeof(s->user_id), "%s", o->user_id);
     if (snprintf(s->type, sizeof(s->type), "%s", o->type) >=
