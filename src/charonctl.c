@@ -19,8 +19,11 @@ charonctl_usage(FILE *fp)
 "  keygen ed25519|ed448 -o FILE    write a new private key (PEM, mode 0600)\n"
 "                                  for key.<kid> = EdDSA:FILE\n"
 "  jwks -c FILE                    print the public keys as a JWKS\n"
-"  verify -c FILE TOKEN            verify a token's signature, nbf and exp,\n"
+"  verify -c FILE [--at TIME] TOKEN\n"
+"                                  verify a token's signature, nbf and exp,\n"
 "                                  and print its claims (exit 1 if rejected)\n"
+"  verify -c FILE [--at TIME] -    verify one token per line of stdin; print\n"
+"                                  \"ok\" or \"rejected: REASON\" for each\n"
 "  session create -c FILE --user ID [--type full] [--transport bearer]\n"
 "                                  mint a session; print its tokens as JSON\n"
 "                                  (transport cookie/cookie_only also prints\n"
@@ -37,6 +40,7 @@ charonctl_usage(FILE *fp)
 "  -t, --transport T   bearer | cookie | cookie_only (default bearer)\n"
 "  -p, --profile NAME  use [profile NAME] (issuer, TTLs)\n"
 "  -o, --output FILE   where keygen writes\n"
+"  -a, --at TIME       verify as of TIME (Unix seconds), not now\n"
 "  -h, --help          this text\n"
 "\n"
 "exit status: 0 ok, 1 operation failed, 2 configuration error, 64 usage\n",
@@ -115,6 +119,7 @@ main(int argc, char **argv)
         { "transport", required_argument, NULL, 't' },
         { "profile", required_argument, NULL, 'p' },
         { "output", required_argument, NULL, 'o' },
+        { "at", required_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -127,7 +132,7 @@ main(int argc, char **argv)
     c.transport = "bearer";
     /* Warnings while loading go to stderr; requests are not logged here. */
     log_init("charonctl", 0, CHARON_LOG_WARN);
-    while ((opt = getopt_long(argc, argv, "c:u:s:T:t:p:o:h", longopts,
+    while ((opt = getopt_long(argc, argv, "c:u:s:T:t:p:o:a:h", longopts,
                               NULL)) != -1) {
         switch (opt) {
         case 'c': c.config = optarg; break;
@@ -137,6 +142,7 @@ main(int argc, char **argv)
         case 't': c.transport = optarg; break;
         case 'p': c.profile = optarg; break;
         case 'o': c.output = optarg; break;
+        case 'a': c.at = optarg; break;
         case 'h': charonctl_usage(stdout); return CTL_EXIT_OK;
         default:  charonctl_usage(stderr); return CTL_EXIT_USAGE;
         }

@@ -24,6 +24,7 @@ struct ctl {
     const char *transport;    /* --transport (default "bearer")           */
     const char *output;       /* -o FILE                                  */
     const char *profile;      /* --profile                                */
+    const char *at;           /* --at: verify as of this Unix time        */
     struct snapshot *snap;    /* after ctl_open                           */
     struct worker worker;
 };
