@@ -211,6 +211,65 @@ test_hmac_keys_of_charons_32_bytes(void)
     tj_close(&ti);
 }
 
+/* b64url(header).b64url(payload).b64url(EdDSA signature) with the
+ * private key in PEM file pem (a string owned by the fixture). */
+static const char *
+eddsa_token(const char *pem, const char *header, const char *payload)
+{
+    unsigned char sig[114];
+    char sig64[B64URL_ENCODED_LEN(114) + 1];
+    const char *input;
+    size_t sig_len = sizeof(sig);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY *pkey = NULL;
+    FILE *f = fopen(pem, "r");
+
+    CU_ASSERT_FATAL(f != NULL && ctx != NULL);
+    pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    CU_ASSERT_FATAL(pkey != NULL);
+    input = tj_str("%s.", tj_b64(header));     /* (tj_b64's buffer) */
+    input = tj_str("%s%s", input, tj_b64(payload));
+    CU_ASSERT_FATAL(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) == 1 &&
+                    EVP_DigestSign(ctx, sig, &sig_len,
+                                   (const unsigned char *)input,
+                                   strlen(input)) == 1);
+    sig64[b64url_encode(sig, sig_len, sig64)] = '\0';
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    return tj_str("%s.%s", input, sig64);
+}
+
+/* RFC 9864: "Ed25519" and "Ed448" name EdDSA on one curve; verify takes
+ * them as well as "EdDSA", for the key's own curve only, and signing
+ * keeps "EdDSA" (what Charon and most libraries expect). */
+static void
+test_eddsa_takes_the_fully_specified_alg_names(void)
+{
+    struct tj_inst ti = { 0 };
+    struct charon_err err;
+    const char *ed = path("ed.pem"), *ed448 = path("ed448.pem");
+
+    tj_key(&ti, "e1", tj_str("EdDSA:%s", ed), 2);
+    tj_key(&ti, "e4", tj_str("EdDSA:%s", ed448), 3);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, tj_open(&ti, "e1", 0, &err));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed,
+        "{\"alg\":\"Ed25519\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed,
+        "{\"alg\":\"EdDSA\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed448,
+        "{\"alg\":\"Ed448\",\"kid\":\"e4\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed, "{\"alg\":\"Ed448\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed448, "{\"alg\":\"Ed25519\",\"kid\":\"e4\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed, "{\"alg\":\"ed25519\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    check_roundtrip(&ti,
+                    "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"e1\"}", 86);
+    tj_close(&ti);
+}
+
 static void
 test_eddsa_tokens_round_trip_and_verify_with_public_key(void)
 {
@@ -591,6 +650,8 @@ static const CU_TestInfo roundtrip_tests[] = {
     { "HS256/384/512 tokens round trip", test_hmac_tokens_round_trip },
     { "HS384/HS512 keys of Charon's 32 bytes verify, with a warning",
       test_hmac_keys_of_charons_32_bytes },
+    { "EdDSA verify takes alg Ed25519/Ed448 (RFC 9864); sign keeps EdDSA",
+      test_eddsa_takes_the_fully_specified_alg_names },
     { "Ed25519/Ed448 tokens round trip, verify with the public key",
       test_eddsa_tokens_round_trip_and_verify_with_public_key },
     { "Poly1305 tokens round trip with fresh nonces",
