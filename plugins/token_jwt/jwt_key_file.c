@@ -13,6 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "jwt_key_der.h"
+
 #define JWT_KEY_FILE_PEM_MAX 16384   /* far above any Ed448 PEM */
 
 /*
@@ -163,7 +165,9 @@ jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
                            err);
     if (rc != CHARON_OK)
         return rc;
-    pkey = jwt_key_file_parse(buf, len, 1);
+    pkey = jwt_key_der_eddsa(buf, len, &private);
+    if (pkey == NULL)
+        pkey = jwt_key_file_parse(buf, len, 1);
     if (pkey == NULL) {
         private = 0;
         pkey = jwt_key_file_parse(buf, len, 0);

@@ -188,7 +188,11 @@ class Fcgi:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(30)
-        self.s.connect(path)
+        try:
+            self.s.connect(path)
+        except OSError:
+            self.s.close()
+            raise
         self.buf = b""
 
     def read(self, n):
@@ -240,13 +244,15 @@ def start_daemon(daemon, ini, work, name):
     proc = subprocess.Popen([daemon, "-c", ini, "--listen", "unix:" + sock,
                              "--threads", "1"], stderr=log)
     deadline = time.time() + 30
-    while not os.path.exists(sock):
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("%s: the daemon did not start; see %s"
-                               % (name, log.name))
-        time.sleep(0.05)
-    return proc, sock
+    while True:                 # until it accepts a connection
+        try:
+            return proc, Fcgi(sock)
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("%s: the daemon did not start; see %s"
+                                   % (name, log.name))
+            time.sleep(0.05)
 
 
 def main():
@@ -270,8 +276,7 @@ def main():
         ini = write_ini(v, work, config)
         tokens = [whole_token(*resolve(cases, c)) for c in group]
         answers = ctl_answers(ctl, ini, tokens, at)
-        proc, sock = start_daemon(daemon, ini, work, config)
-        conn = Fcgi(sock)
+        proc, conn = start_daemon(daemon, ini, work, config)
         try:
             for c, token, line in zip(group, tokens, answers):
                 replay(t, c, config, token, line, conn, cases, now)
