@@ -43,22 +43,19 @@ CHARONCTL=$BUILDDIR/src/charonctl
     || die "no src/charon-fcgi in $BUILDDIR: run make there, or set BUILDDIR"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cgi_bench.XXXXXX")
-trap '[[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
+pids=()
+BENCH=cgi_bench
+. "$here/bench_lib.sh"
+trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-head -c 48 /dev/urandom >"$tmp/secret"
-chmod 600 "$tmp/secret"
-mkdir -m 700 "$tmp/keycache" "$tmp/plugins"
+bench_stateless_config
+mkdir -m 700 "$tmp/plugins"
 # A CGI ignores CHARON_PLUGIN_PATH: the plugins come from plugin_dir.
 for p in token_jwt store_dummy; do
     ln -s "$BUILDDIR/plugins/$p/.libs/$p.so" "$tmp/plugins/$p.so"
 done
-cat >"$tmp/charon.ini" <<INI
-[charon]
-token_issuer = https://bench.test
-base_secret_file = $tmp/secret
-session_store = dummy
-key_cache_dir = $tmp/keycache
+cat >>"$tmp/charon.ini" <<INI
 plugin_dir = $tmp/plugins
 log_level = warn
 
