@@ -4,6 +4,8 @@
 #
 #   bench_stop PID            SIGTERM, SIGKILL after 5 s (reported), reap
 #   bench_cleanup DIR...      bench_stop every PID in pids, then rm -rf DIRs
+#   bench_stateless_config    the secret, key cache and [charon] lines of
+#                             $tmp/charon.ini that the next one uses
 #   bench_stateless_charon THREADS
 #                             charon-fcgi with the stateless store on
 #                             $tmp/charon.sock (secret, key cache and
@@ -30,8 +32,9 @@ bench_cleanup() {
     rm -rf "$@"
 }
 
-bench_stateless_charon() {
-    local i
+# bench_stateless_config: a secret, a key cache and $tmp/charon.ini's
+# [charon] lines for the stateless store (more [charon] lines may follow).
+bench_stateless_config() {
     head -c 48 /dev/urandom >"$tmp/secret"
     chmod 600 "$tmp/secret"
     mkdir -m 700 "$tmp/keycache"
@@ -42,6 +45,11 @@ base_secret_file = $tmp/secret
 session_store = dummy
 key_cache_dir = $tmp/keycache
 INI
+}
+
+bench_stateless_charon() {
+    local i
+    bench_stateless_config
     export CHARON_PLUGIN_PATH="$BUILDDIR/plugins/token_jwt/.libs:$BUILDDIR/plugins/store_dummy/.libs"
     "$CHARON" -c "$tmp/charon.ini" --listen "unix:$tmp/charon.sock" \
         --threads "$1" --foreground >>"$tmp/charon.log" 2>&1 &

@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *name;
     size_t i;
 
-    c = malloc(sizeof(*c));
+    c = calloc(1, sizeof(*c));
     if (c == NULL)
         abort();
     if (json_claims_parse((const char *)data, size, c) == 0) {
@@ -109,6 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)json_claims_get(c, "exp");
         (void)json_claims_get(c, "");
     }
+    json_claims_free(c);
     free(c);
     return 0;
 }

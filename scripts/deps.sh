@@ -12,6 +12,7 @@ PKGS=(
   curl procps openssl systemd
   python3 python3-jwt python3-cryptography
   valgrind clang libclang-rt-14-dev
+  hyperfine               # bench/cgi_bench.sh
 )
 
 missing=()

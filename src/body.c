@@ -1,6 +1,7 @@
 /* body.c - JSON and form bodies of the session endpoints. */
 #include "body.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,9 +177,10 @@ body_json_string(const struct json_claims_value *v, json_object **out,
 
 /* A number as json-c 0.16 reads it, so that the endpoints see the same
  * types: without fraction and exponent an int64 (a uint64 above
- * INT64_MAX, clamped beyond 64 bits as json-c does), else a double that
- * prints as its original text.  (No setlocale() in charon-fcgi: strtod
- * reads a '.'.) */
+ * INT64_MAX), else a double that prints as its original text.  An
+ * integer beyond 64 bits, which json-c would clamp, is such a double
+ * too: its text stays exact (a bigint user id).  (No setlocale() in
+ * charon-fcgi: strtod reads a '.'.) */
 static int
 body_json_number(const struct json_claims_value *v, json_object **out,
                  struct charon_err *err)
@@ -186,6 +188,7 @@ body_json_number(const struct json_claims_value *v, json_object **out,
     char stack[64], *buf;
     size_t cap = sizeof(stack);
     unsigned long long u;
+    long long i;
     int rc = CHARON_OK;
 
     buf = body_json_buf(v->len, stack, &cap);
@@ -197,16 +200,22 @@ body_json_number(const struct json_claims_value *v, json_object **out,
         goto done;
     }
     /* json_claims checked the grammar: each conversion reads the whole
-     * text (no end pointer to check), and out of range is clamped on
-     * purpose (json-c's ERANGE). */
+     * text (no end pointer to check); only ERANGE tells an integer that
+     * needs more than 64 bits. */
+    errno = 0;
     if (strpbrk(buf, ".eE") != NULL) {
         *out = json_object_new_double_s(strtod(buf, NULL), buf);
     } else if (buf[0] == '-') {
-        *out = json_object_new_int64(strtoll(buf, NULL, 10));
+        i = strtoll(buf, NULL, 10);
+        *out = errno == ERANGE ? json_object_new_double_s(strtod(buf, NULL),
+                                                          buf)
+                               : json_object_new_int64(i);
     } else {
         u = strtoull(buf, NULL, 10);
-        *out = u <= INT64_MAX ? json_object_new_int64((int64_t)u)
-                              : json_object_new_uint64(u);
+        *out = errno == ERANGE ? json_object_new_double_s(strtod(buf, NULL),
+                                                          buf)
+               : u <= INT64_MAX ? json_object_new_int64((int64_t)u)
+                                : json_object_new_uint64(u);
     }
     if (*out == NULL)
         rc = body_json_nomem(err);

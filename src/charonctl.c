@@ -19,6 +19,8 @@
 #define CTL_OPT_PROFILE    0x020u
 #define CTL_OPT_OUTPUT     0x040u
 #define CTL_OPT_TOKEN_FILE 0x080u
+#define CTL_OPT_TOKENS     0x100u
+#define CTL_OPT_AT         0x200u
 
 struct ctl_option {
     unsigned bit;
@@ -50,6 +52,11 @@ static const struct ctl_option ctl_options[] = {
       offsetof(struct ctl, output), "where keygen writes" },
     { CTL_OPT_TOKEN_FILE, 256, "token-file", "--token-file FILE",
       offsetof(struct ctl, token_file), "read the token from FILE" },
+    { CTL_OPT_TOKENS, 257, "tokens", "--tokens FILE",
+      offsetof(struct ctl, tokens),
+      "verify one token per line of FILE (- for stdin)" },
+    { CTL_OPT_AT, 'a', "at", "--at TIME",
+      offsetof(struct ctl, at), "verify as of TIME (Unix seconds), not now" },
     { 0, 0, NULL, NULL, 0, NULL }
 };
 
@@ -79,12 +86,16 @@ static const struct ctl_command ctl_commands[] = {
       .need = CTL_OPT_CONFIG,
       .help = "print the public keys as a JWKS" },
     { .name = "verify", .run = ctl_verify,
-      .need = CTL_OPT_CONFIG, .may = CTL_OPT_PROFILE | CTL_OPT_TOKEN_FILE,
+      .need = CTL_OPT_CONFIG,
+      .may = CTL_OPT_PROFILE | CTL_OPT_TOKEN_FILE | CTL_OPT_TOKENS |
+             CTL_OPT_AT,
       .max_args = 1, .args = "[- | TOKEN]",
       .help = "verify a token's signature, nbf and exp, and print its\n"
               "claims (exit 1 if rejected).  The token is read from\n"
               "stdin (no TOKEN, or -) or --token-file; a TOKEN operand\n"
-              "works but is visible to every local user (ps, /proc)" },
+              "works but is visible to every local user (ps, /proc).\n"
+              "--tokens FILE: one token per line, one answer per line\n"
+              "(\"ok\", \"rejected: REASON\" or \"error: ...\")" },
     { .name = "session create", .run = ctl_session_create,
       .need = CTL_OPT_CONFIG | CTL_OPT_USER,
       .may = CTL_OPT_TYPE | CTL_OPT_TRANSPORT | CTL_OPT_PROFILE,

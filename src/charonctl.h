@@ -25,6 +25,8 @@ struct ctl {
     const char *output;       /* -o FILE                                  */
     const char *profile;      /* --profile                                */
     const char *token_file;   /* --token-file                             */
+    const char *tokens;       /* --tokens FILE|-: one token per line      */
+    const char *at;           /* --at: verify as of this Unix time        */
     unsigned given;           /* the options on the command line (bits)  */
     struct snapshot *snap;    /* after ctl_open                           */
     struct worker worker;

@@ -111,6 +111,23 @@ login_read_object(struct worker *w, json_object *body, const char *name,
     return CHARON_OK;
 }
 
+/* A JSON integer of any size: json-c's int, or the double body.c makes
+ * of one beyond 64 bits (its text has no fraction or exponent). */
+static int
+login_integer(json_object *v)
+{
+    const char *text;
+
+    if (json_object_is_type(v, json_type_int))
+        return 1;
+    if (!json_object_is_type(v, json_type_double))
+        return 0;
+    text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    return text != NULL && text[0] != '\0' && strpbrk(text, ".eE") == NULL &&
+           strspn(text + (text[0] == '-'), "0123456789") ==
+               strlen(text + (text[0] == '-'));
+}
+
 /* user_id, session_type, claim overrides and payload of an issuer call. */
 static int
 login_read_issuer(struct worker *w, struct login *l)
@@ -121,9 +138,9 @@ login_read_issuer(struct worker *w, struct login *l)
 
     if (!json_object_object_get_ex(l->body, "user_id", &v) || v == NULL)
         return login_bad_request(w, "user_id is required");
-    if (json_object_is_type(v, json_type_int)) {
-        /* json-c clamps integers beyond 64 bits; a clamped value has
-         * more than 15 digits, which session_tokens_create refuses. */
+    if (login_integer(v)) {
+        /* Digit for digit: an integer beyond 64 bits is a json-c double
+         * that keeps its text (body.c). */
         if (json_print(v, &l->user_id) != CHARON_OK)
             return login_out_of_memory(w);
         l->opts.user_id_is_int = 1;

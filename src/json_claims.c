@@ -302,6 +302,43 @@ json_claims_name_eq(const struct json_claims_member *a, const char *b,
     return xl == yl && memcmp(x, y, (size_t)xl) == 0;
 }
 
+/* Room for member out->n: inline, then a heap array that doubles (and
+ * is kept for the next parse).  0, or -2 out of memory. */
+static int
+json_claims_room(struct json_claims *out)
+{
+    struct json_claims_member *more;
+    size_t cap;
+
+    if (out->m == out->inline_m && out->n < JSON_CLAIMS_INLINE)
+        return 0;
+    if (out->m != out->inline_m && out->n < out->cap)
+        return 0;
+    cap = out->cap != 0 ? out->cap * 2 : JSON_CLAIMS_INLINE * 4;
+    if (cap > JSON_CLAIMS_MAX_MEMBERS)
+        cap = JSON_CLAIMS_MAX_MEMBERS;
+    more = realloc(out->cap != 0 ? out->m : NULL, cap * sizeof(*more));
+    if (more == NULL)
+        return -2;
+    if (out->cap == 0)
+        memcpy(more, out->inline_m, sizeof(out->inline_m));
+    out->m = more;
+    out->cap = cap;
+    return 0;
+}
+
+void
+json_claims_free(struct json_claims *c)
+{
+    if (c == NULL)
+        return;
+    if (c->cap != 0)
+        free(c->m);
+    c->m = NULL;
+    c->cap = 0;
+    c->n = 0;
+}
+
 int
 json_claims_parse(const char *text, size_t len, struct json_claims *out)
 {
@@ -311,6 +348,10 @@ json_claims_parse(const char *text, size_t len, struct json_claims *out)
     size_t i;
     int escaped;
 
+    /* Starts inline each time; a heap index kept from an earlier parse
+     * is used again once the inline one is full. */
+    if (out->cap == 0)
+        out->m = out->inline_m;
     out->n = 0;
     json_claims_ws(&c);
     if (c.p >= c.end || *c.p != '{')
@@ -325,6 +366,8 @@ json_claims_parse(const char *text, size_t len, struct json_claims *out)
         if (out->n >= JSON_CLAIMS_MAX_MEMBERS || c.p >= c.end ||
             *c.p != '"')
             return -1;
+        if (json_claims_room(out) < 0)
+            return -2;
         name = c.p + 1;
         if (json_claims_skip_string(&c, &escaped) < 0)
             return -1;
@@ -388,6 +431,28 @@ json_claims_int(const struct json_claims_value *v, int64_t *out)
         return -1;
     *out = (int64_t)d;
     return 0;
+}
+
+int
+json_claims_integer_text(const struct json_claims_value *v, char *buf,
+                         size_t cap)
+{
+    size_t len = v->len;
+    const char *p = v->p;
+
+    if (v->type != JSON_CLAIMS_NUMBER ||
+        memchr(p, '.', len) != NULL || memchr(p, 'e', len) != NULL ||
+        memchr(p, 'E', len) != NULL)
+        return -1;
+    if (len == 2 && p[0] == '-' && p[1] == '0') {
+        p++;
+        len--;
+    }
+    if (len + 1 > cap)
+        return -1;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return (int)len;
 }
 
 int

@@ -14,7 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_CLAIMS_MAX_MEMBERS 64
+/* Members are indexed in the struct up to JSON_CLAIMS_INLINE, then in a
+ * heap array the struct keeps for the next parse.  The limit is above
+ * what the longest token can hold (a 65536-byte token carries at most
+ * 49152 bytes of payload, 5 of which make the smallest member), so no
+ * signed token is refused for its number of claims. */
+#define JSON_CLAIMS_INLINE 64
+#define JSON_CLAIMS_MAX_MEMBERS 16384
 #define JSON_CLAIMS_MAX_DEPTH 16
 
 enum json_claims_type {
@@ -41,15 +47,25 @@ struct json_claims_member {
     struct json_claims_value value;
 };
 
+/* Zero it (or use JSON_CLAIMS_INIT) before the first parse; it may be
+ * parsed into again and again; json_claims_free when done. */
 struct json_claims {
-    struct json_claims_member m[JSON_CLAIMS_MAX_MEMBERS];
+    struct json_claims_member *m;   /* n members: inline_m or the heap */
     size_t n;
+    size_t cap;                     /* heap members, when m is not inline_m */
+    struct json_claims_member inline_m[JSON_CLAIMS_INLINE];
 };
 
-/* Parses text (len bytes; it need not be NUL-terminated).  0, or -1 if it
+#define JSON_CLAIMS_INIT { NULL, 0, 0, { { NULL, 0, 0, { 0, NULL, 0 } } } }
+
+/* Parses text (len bytes; it need not be NUL-terminated).  0; -1 if it
  * is not exactly one JSON object, nests deeper than JSON_CLAIMS_MAX_DEPTH,
- * has more than JSON_CLAIMS_MAX_MEMBERS members or a repeated name. */
+ * has more than JSON_CLAIMS_MAX_MEMBERS members or a repeated name; -2
+ * if the member index could not grow (out of memory). */
 int json_claims_parse(const char *text, size_t len, struct json_claims *out);
+
+/* Frees the heap index, if any; out is then as if zeroed.  NULL-safe. */
+void json_claims_free(struct json_claims *c);
 
 /* The member called name, or NULL. */
 const struct json_claims_value *json_claims_get(const struct json_claims *c,
@@ -58,6 +74,17 @@ const struct json_claims_value *json_claims_get(const struct json_claims *c,
 /* An integer number (a fraction is cut, as a time claim may be 1.5e9);
  * -1 if v is not a number or outside ±1e15. */
 int json_claims_int(const struct json_claims_value *v, int64_t *out);
+
+/*
+ * The digits of an integer of any size (a bigint or Snowflake user id
+ * such as 9007199254740993 is kept exactly, never read through a
+ * double), NUL-terminated in buf: "-0" is written "0", as JSON readers
+ * that keep integers exact (Elixir's Jason) read it.  Returns the
+ * length, or -1 if v is not a number without fraction and exponent or
+ * does not fit in cap - 1 bytes.
+ */
+int json_claims_integer_text(const struct json_claims_value *v, char *buf,
+                             size_t cap);
 
 /*
  * The text of a scalar: a string's decoded bytes, a number's digits, or

@@ -71,15 +71,45 @@ key_cache_check(const unsigned char *secret, size_t secret_len,
     return CHARON_OK;
 }
 
+/* mkdir -p of dir's parents, each created 0700 (so owned by this
+ * process); existing ones are left as they are. */
+static int
+key_cache_parents(const char *dir, struct charon_err *err)
+{
+    char path[PATH_MAX];
+    char *slash;
+
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+        return charon_err_set(err, CHARON_EINVAL, "key cache path too long");
+    for (slash = strchr(path + 1, '/'); slash != NULL;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+            return charon_err_set(err, CHARON_EIO, "mkdir %s: %m", path);
+        *slash = '/';
+    }
+    return CHARON_OK;
+}
+
 /* The directory must be ours and not writable by anyone else; created
- * 0700 when missing. */
+ * 0700 when missing, with its missing parents (a fresh install's
+ * $localstatedir/cache). */
 static int
 key_cache_dir_ok(const char *dir, struct charon_err *err)
 {
     struct stat st;
+    int rc;
 
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    errno = 0;
+    if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+        rc = key_cache_parents(dir, err);
+        if (rc != CHARON_OK)
+            return rc;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+            return charon_err_set(err, CHARON_EIO, "mkdir %s: %m", dir);
+    } else if (errno != 0 && errno != EEXIST) {
         return charon_err_set(err, CHARON_EIO, "mkdir %s: %m", dir);
+    }
     if (lstat(dir, &st) < 0)
         return charon_err_set(err, CHARON_EIO, "stat %s: %m", dir);
     if (!S_ISDIR(st.st_mode))

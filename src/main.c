@@ -203,7 +203,9 @@ main(int argc, char **argv)
      * and crashes in a later call (the failmalloc sweep of
      * failure_injection.sh found it).  Build it now, where a failure is
      * still an orderly exit. */
-    if (OSSL_LIB_CTX_get0_global_default() == NULL) {
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+                            OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL) != 1 ||
+        OSSL_LIB_CTX_get0_global_default() == NULL) {
         fprintf(stderr, "charon-fcgi: out of memory setting up OpenSSL\n");
         if (!fastcgi)
             main_cgi_error("503 Service Unavailable", "service_unavailable",

@@ -227,11 +227,14 @@ session_codec_owner(const struct json_claims *c, struct session *s)
 {
     const struct json_claims_value *v = json_claims_get(c, "user_id");
 
-    if (v == NULL ||
-        (v->type != JSON_CLAIMS_STRING && v->type != JSON_CLAIMS_NUMBER) ||
-        json_claims_text(v, s->user_id, SESSION_FIELD_MAX) < 0)
+    if (v == NULL)
         return CHARON_EINVAL;
     s->user_id_is_int = v->type == JSON_CLAIMS_NUMBER;
+    if (s->user_id_is_int
+            ? json_claims_integer_text(v, s->user_id, SESSION_FIELD_MAX) < 0
+            : v->type != JSON_CLAIMS_STRING ||
+              json_claims_text(v, s->user_id, SESSION_FIELD_MAX) < 0)
+        return CHARON_EINVAL;
     v = json_claims_get(c, "expires_at");
     if (v != NULL && json_claims_string_is(v, "infinite"))
         s->expires_at = SESSION_INFINITE;
@@ -295,7 +298,7 @@ session_codec_decode(struct hmac_cache *hc, const void *blob, size_t len,
                      const struct session_expect *want, struct session *out,
                      struct charon_err *err)
 {
-    struct json_claims c;
+    struct json_claims c = JSON_CLAIMS_INIT;
     struct session s;
     const char *data, *why;
     size_t data_len;
@@ -309,7 +312,13 @@ session_codec_decode(struct hmac_cache *hc, const void *blob, size_t len,
                                            ? "out of memory"
                                            : "invalid signature");
     rc = CHARON_ENOTFOUND;
-    if (json_claims_parse(data, data_len, &c) < 0) {
+    switch (json_claims_parse(data, data_len, &c)) {
+    case 0:
+        break;
+    case -2:
+        rc = charon_err_set(err, CHARON_ENOMEM, "out of memory");
+        goto out;
+    default:
         charon_err_set(err, rc, "malformed");
         goto out;
     }
@@ -338,6 +347,7 @@ session_codec_decode(struct hmac_cache *hc, const void *blob, size_t len,
     memset(&s, 0, sizeof(s));
     rc = CHARON_OK;
 out:
+    json_claims_free(&c);
     session_free(&s);
     return rc;
 }

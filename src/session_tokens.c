@@ -1,6 +1,7 @@
 /* session_tokens.c - create or refresh a session and sign its tokens. */
 #include "session_tokens.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,23 @@ session_tokens_put(json_object *c, const char *name, json_object *v)
     return CHARON_OK;
 }
 
+/* The sub claim: a string, or an integer written with the user id's own
+ * digits (json_print prints a json-c double made with its text as that
+ * text, so a bigint is never rounded or clamped). */
+static json_object *
+session_tokens_sub(const struct session *s)
+{
+    long long n;
+
+    if (!s->user_id_is_int)
+        return json_object_new_string(s->user_id);
+    errno = 0;
+    n = strtoll(s->user_id, NULL, 10);
+    if (errno != ERANGE)
+        return json_object_new_int64(n);
+    return json_object_new_double_s(strtod(s->user_id, NULL), s->user_id);
+}
+
 /* The claims of one token (docs/CHARON.md §5), overrides merged last;
  * NULL when memory runs out (never a claim silently left null). */
 static json_object *
@@ -97,10 +115,7 @@ session_tokens_claims(const struct policy *p, const struct session *s,
     bad |= session_tokens_put(c, "nbf", json_object_new_int64(now));
     bad |= session_tokens_put(c, "sid", json_object_new_string(s->id));
     bad |= session_tokens_put(c, "styp", json_object_new_string(s->type));
-    bad |= session_tokens_put(c, "sub", s->user_id_is_int
-                                  ? json_object_new_int64(
-                                        strtoll(s->user_id, NULL, 10))
-                                  : json_object_new_string(s->user_id));
+    bad |= session_tokens_put(c, "sub", session_tokens_sub(s));
     bad |= session_tokens_put(c, "type", json_object_new_string(type));
     if (overrides != NULL) {
         json_object_object_foreach(overrides, k, v) {

@@ -67,8 +67,14 @@ token_check_verify(struct worker *w, const char *token, size_t len,
         snprintf(reason, reason_len, "bearer token signature invalid");
         return CHARON_ETOKEN;
     }
-    if (json_claims_parse((const char *)w->payload.data, w->payload.len,
-                          &w->claims) < 0) {
+    rc = json_claims_parse((const char *)w->payload.data, w->payload.len,
+                           &w->claims);
+    if (rc == -2) {
+        if (detail != NULL)
+            snprintf(detail, detail_len, "out of memory");
+        return CHARON_ENOMEM;
+    }
+    if (rc < 0) {
         if (detail != NULL)
             snprintf(detail, detail_len, "json invalid");
         *why = EVENTS_REASON_SIGNATURE;
@@ -97,24 +103,20 @@ token_check_verify(struct worker *w, const char *token, size_t len,
 }
 
 /* Copies claim name as text into out: a string without control bytes
- * (an integer too when allow_int).  0 ok, -1 absent, -2 invalid. */
+ * (an integer of any size too when is_int is not NULL, digit for digit).
+ * 0 ok, -1 absent, -2 invalid. */
 static int
 token_check_id(const struct json_claims *claims, const char *name,
                int *is_int, char *out)
 {
     const struct json_claims_value *v = json_claims_get(claims, name);
-    int64_t n;
     int len, i;
 
     if (v == NULL)
         return -1;
     if (v->type == JSON_CLAIMS_NUMBER && is_int != NULL) {
-        if (json_claims_int(v, &n) < 0 ||
-            memchr(v->p, '.', v->len) != NULL ||
-            memchr(v->p, 'e', v->len) != NULL ||
-            memchr(v->p, 'E', v->len) != NULL)
+        if (json_claims_integer_text(v, out, TOKEN_CHECK_ID_MAX) < 0)
             return -2;
-        snprintf(out, TOKEN_CHECK_ID_MAX, "%lld", (long long)n);
         *is_int = 1;
         return 0;
     }

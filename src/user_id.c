@@ -10,11 +10,10 @@ user_id_int_check(const char *s, size_t len, struct charon_err *err)
 {
     size_t i = len > 0 && s[0] == '-' ? 1 : 0;
 
-    if (len == i || len - i > USER_ID_INT_DIGITS)
+    if (len == i || len > USER_ID_MAX)
         return charon_err_set(err, CHARON_EINVAL, "user_id must be an "
-                              "integer of 1 to %d digits",
-                              USER_ID_INT_DIGITS);
-    if (s[i] == '0' && len - i > 1)
+                              "integer of 1 to %d characters", USER_ID_MAX);
+    if (s[i] == '0' && (len - i > 1 || i == 1))     /* "-0" is "0" */
         return charon_err_set(err, CHARON_EINVAL, "user_id must be an "
                               "integer without a leading zero");
     for (; i < len; i++)

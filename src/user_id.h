@@ -17,15 +17,15 @@
 
 #include <charon/err.h>
 
-#define USER_ID_MAX 255         /* bytes of a text id, NUL not included */
-#define USER_ID_INT_DIGITS 15   /* what a JSON reader keeps exact        */
+#define USER_ID_MAX 255         /* bytes of an id, NUL not included */
 
 /*
  * 0 when s[0..len) is a valid user id, else CHARON_EINVAL with err saying
  * why (the id itself is never quoted: it may hold anything).
  *
- * is_int: an integer id (a JSON number): an optional "-", then 1 to
- * USER_ID_INT_DIGITS digits without a leading zero.
+ * is_int: an integer id (a JSON number) of any size, kept as its text so
+ * a bigint or Snowflake id stays exact: an optional "-", then digits
+ * without a leading zero ("-0" neither), USER_ID_MAX characters at most.
  * Otherwise a text id: 1 to USER_ID_MAX bytes of valid UTF-8 (no overlong
  * form, no surrogate, nothing above U+10FFFF) holding no control
  * character (U+0000-U+001F: NUL, TAB, CR, LF...; U+007F DEL; U+0080-U+009F)

@@ -58,6 +58,7 @@ worker_fini(struct worker *w)
     w->token_ts = NULL;
     charon_buf_free(&w->token);
     charon_buf_free(&w->payload);
+    json_claims_free(&w->claims);
     charon_buf_free(&w->out);
     hmac_cache_free(&w->session_mac);
     http_reply_free(&w->reply);

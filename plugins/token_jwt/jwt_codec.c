@@ -154,6 +154,12 @@ jwt_codec_header_key(const struct jwt_keyset *ks, struct json_object *hdr,
     return jwt_keyset_find(ks, unset, plen + alg_len);
 }
 
+static bool
+jwt_codec_alg_is(const char *alg, size_t alg_len, const char *name)
+{
+    return alg_len == strlen(name) && memcmp(alg, name, alg_len) == 0;
+}
+
 /* The slow path: decode and parse the header, find the key by kid and
  * insist that the header's alg is the key's. */
 static int
@@ -186,9 +192,13 @@ jwt_codec_slow_key(const struct jwt_keyset *ks, struct jwt_thread *ts,
         goto out;
     }
     /* charon-fcgi binds each key to its alg: no "none", no HS256 token
-     * verified with an EdDSA public key as HMAC secret. */
+     * verified with an EdDSA public key as HMAC secret.  An EdDSA key
+     * also takes its curve's fully specified name (RFC 9864). */
     want = jwt_alg_name(k->alg);
-    if (alg_len != strlen(want) || memcmp(alg, want, alg_len) != 0) {
+    if (!jwt_codec_alg_is(alg, alg_len, want) &&
+        !(k->alg == JWT_ALG_EDDSA &&
+          jwt_codec_alg_is(alg, alg_len,
+                           k->sig_len == 114 ? "Ed448" : "Ed25519"))) {
         rc = jwt_codec_reject(err, "algorithm mismatch");
         goto out;
     }

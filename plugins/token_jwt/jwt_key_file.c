@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "jwt_key_der.h"
 #include "trusted_file.h"
 
 #define JWT_KEY_FILE_PEM_MAX 16384   /* far above any Ed448 PEM */
@@ -91,7 +92,9 @@ jwt_key_file_pem(const char *path, EVP_PKEY **out, int *is_private,
                            &f, err);
     if (rc != CHARON_OK)
         return jwt_key_file_rc(rc, err);
-    pkey = jwt_key_file_parse(f.data, f.len, 1);
+    pkey = jwt_key_der_eddsa(f.data, f.len, &private);
+    if (pkey == NULL)
+        pkey = jwt_key_file_parse(f.data, f.len, 1);
     if (pkey == NULL) {
         private = 0;
         pkey = jwt_key_file_parse(f.data, f.len, 0);

@@ -16,6 +16,8 @@
 #include "jwt_key_file.h"
 
 #define JWT_KEYS_HMAC_MAX 4096     /* longest raw HMAC key file */
+#define JWT_KEYS_HMAC_MIN 32       /* shortest HMAC key, any hash       */
+#define JWT_KEYS_DERIVED_MAX 64    /* longest derived key (the host's)  */
 #define JWT_KEYS_POLY_LEN 32
 #define JWT_KEYS_UNSET_PREFIX "kid_not_set."
 
@@ -84,47 +86,90 @@ jwt_keys_kid_ok(const char *kid)
     return true;
 }
 
-/* Derived or file secret of an HMAC or Poly1305 key. */
+/*
+ * "SALT" or "SALT:LEN" after "derived:": a last ':' field of digits is
+ * the length in bytes (Charon's derive_key(salt, length: LEN)).  Sets
+ * *salt_len and *len (left as is without a length); 0, or -1 if the
+ * length is out of min..max.
+ */
+static int
+jwt_keys_derived_len(const char *salt, size_t *salt_len, size_t min,
+                     size_t max, size_t *len)
+{
+    const char *colon = strrchr(salt, ':');
+    unsigned long n = 0;
+    const char *d;
+
+    *salt_len = strlen(salt);
+    if (colon == NULL || colon[1] == '\0' ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return 0;
+    for (d = colon + 1; *d != '\0'; d++) {
+        n = n * 10 + (unsigned long)(*d - '0');
+        if (n > max)
+            return -1;
+    }
+    if (n < min)
+        return -1;
+    *salt_len = (size_t)(colon - salt);
+    *len = (size_t)n;
+    return 0;
+}
+
+/*
+ * Derived or file secret of an HMAC or Poly1305 key: derived ones are
+ * dflt bytes long unless "derived:SALT:LEN" says otherwise (min..max),
+ * files hold min..cap bytes.
+ */
 static int
 jwt_keys_secret(const struct charon_host *host,
                 const struct charon_opt_entry *e, const char *src,
-                size_t min, size_t max, unsigned char *out, size_t *out_len,
-                struct charon_err *err)
+                size_t dflt, size_t min, size_t cap, unsigned char *out,
+                size_t *out_len, struct charon_err *err)
 {
     struct charon_err inner = { 0, "" };
-    const char *salt;
+    char salt[512];
+    size_t len = dflt, salt_len;
+    size_t max = cap < JWT_KEYS_DERIVED_MAX ? cap : JWT_KEYS_DERIVED_MAX;
     int rc;
 
     if (strcmp(src, "derived") == 0) {
-        salt = CHARON_KEY_JWT_DEFAULT;
+        snprintf(salt, sizeof(salt), "%s", CHARON_KEY_JWT_DEFAULT);
     } else if (strncmp(src, "derived:", 8) == 0) {
-        salt = src + 8;
-        if (salt[0] == '\0')
+        if (jwt_keys_derived_len(src + 8, &salt_len, min, max, &len) < 0)
+            return jwt_keys_fail(err, CHARON_ECONFIG, e,
+                                 "derived key length not in %zu..%zu bytes",
+                                 min, max);
+        if (salt_len == 0)
             return jwt_keys_fail(err, CHARON_ECONFIG, e,
                                  "empty salt after \"derived:\"");
+        if (salt_len >= sizeof(salt))
+            return jwt_keys_fail(err, CHARON_ECONFIG, e, "salt too long");
+        memcpy(salt, src + 8, salt_len);
+        salt[salt_len] = '\0';
     } else if (strncmp(src, "file:", 5) == 0) {
         if (src[5] == '\0')
             return jwt_keys_fail(err, CHARON_ECONFIG, e,
                                  "empty path after \"file:\"");
-        rc = jwt_key_file_raw(src + 5, min, max, out, out_len, &inner);
+        rc = jwt_key_file_raw(src + 5, min, cap, out, out_len, &inner);
         if (rc != CHARON_OK)
             return jwt_keys_fail(err, rc, e, "%s", inner.msg);
         return CHARON_OK;
     } else {
         return jwt_keys_fail(err, CHARON_ECONFIG, e,
                              "unknown key source \"%s\"; expected derived, "
-                             "derived:SALT or file:PATH", src);
+                             "derived:SALT[:LEN] or file:PATH", src);
     }
     if (host == NULL || host->derive_key == NULL)
         return jwt_keys_fail(err, CHARON_ECONFIG, e,
                              "the host offers no key derivation");
-    /* min is the hash output (RFC 7518 §3.2), so HS256 derives 32 bytes
+    /* dflt is the hash output (RFC 7518 §3.2), so HS256 derives 32 bytes
      * exactly as Charon's KeyGenerator does. */
-    rc = host->derive_key(host, salt, out, min, &inner);
+    rc = host->derive_key(host, salt, out, len, &inner);
     if (rc != CHARON_OK)
         return jwt_keys_fail(err, rc, e, "cannot derive the key: %s",
                              inner.msg);
-    *out_len = min;
+    *out_len = len;
     return CHARON_OK;
 }
 
@@ -139,10 +184,17 @@ jwt_keys_load_hmac(const struct charon_host *host,
     size_t len = 0;
     int rc;
 
-    rc = jwt_keys_secret(host, e, src, a->sig_len, sizeof(secret), secret,
-                         &len, err);
+    rc = jwt_keys_secret(host, e, src, a->sig_len, JWT_KEYS_HMAC_MIN,
+                         sizeof(secret), secret, &len, err);
     if (rc != CHARON_OK)
         goto out;
+    /* Charon derives 32 bytes unless told otherwise, whatever the hash:
+     * its HS384/HS512 keysets are configured so, with a warning. */
+    if (len < a->sig_len && host != NULL && host->log != NULL)
+        host->log(host, CHARON_LOG_WARN, "key.%s: a %zu-byte %s key is "
+                  "below RFC 7518's minimum of %zu bytes; accepted for "
+                  "Charon keysets, use %zu bytes for new keys", e->id, len,
+                  a->name, a->sig_len, a->sig_len);
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  (char *)a->digest, 0);
     params[1] = OSSL_PARAM_construct_end();
@@ -172,7 +224,7 @@ jwt_keys_load_poly1305(const struct charon_host *host,
     if (k->poly_key == NULL)
         return charon_err_set(err, CHARON_ENOMEM, "out of memory");
     rc = jwt_keys_secret(host, e, src, JWT_KEYS_POLY_LEN, JWT_KEYS_POLY_LEN,
-                         k->poly_key, &len, err);
+                         JWT_KEYS_POLY_LEN, k->poly_key, &len, err);
     if (rc != CHARON_OK)
         return rc;
     k->can_sign = 1;
@@ -390,11 +442,14 @@ jwt_keyset_load(const struct charon_host *host,
             ks->poly_count++;
     }
     if (ks->poly_count > 0) {
+        /* ChaCha20 is fetched by each thread at its first Poly1305
+         * token (jwt_sig.c): the first cipher fetch builds OpenSSL's whole
+         * cipher table, which a CGI checking another key's token would
+         * pay for nothing. */
         ks->poly1305 = EVP_MAC_fetch(NULL, "POLY1305", NULL);
-        ks->chacha20 = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL);
-        if (ks->poly1305 == NULL || ks->chacha20 == NULL) {
+        if (ks->poly1305 == NULL) {
             rc = charon_err_set(err, CHARON_ECONFIG,
-                                "OpenSSL offers no Poly1305 or ChaCha20");
+                                "OpenSSL offers no Poly1305");
             goto out;
         }
     }
@@ -431,7 +486,6 @@ jwt_keyset_free(struct jwt_keyset *ks)
     }
     free(ks->keys);
     EVP_MAC_free(ks->poly1305);
-    EVP_CIPHER_free(ks->chacha20);
     free(ks->jwks);
     free(ks);
 }

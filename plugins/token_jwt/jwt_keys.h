@@ -60,7 +60,6 @@ struct jwt_keyset {
     size_t signing;            /* index of the signing key            */
     size_t poly_count;         /* how many Poly1305 keys              */
     EVP_MAC *poly1305;         /* fetched when poly_count > 0         */
-    EVP_CIPHER *chacha20;
     char *jwks;                /* {"keys":[...]}, NUL-terminated      */
     size_t jwks_len;
 };

@@ -18,10 +18,9 @@ jwt_sig_fail(struct charon_err *err, const char *what)
 /* Poly1305 tag with the one-time key = ChaCha20(key, counter 0, nonce)
  * applied to 32 zero bytes (RFC 8439 §2.6, as erlang-jose does). */
 static int
-jwt_sig_poly1305(const struct jwt_keyset *ks, const struct jwt_key *k,
-                 struct jwt_thread *ts, const unsigned char *nonce,
-                 const char *data, size_t len, unsigned char *tag,
-                 struct charon_err *err)
+jwt_sig_poly1305(const struct jwt_key *k, struct jwt_thread *ts,
+                 const unsigned char *nonce, const char *data, size_t len,
+                 unsigned char *tag, struct charon_err *err)
 {
     static const unsigned char zeros[JWT_SIG_OTK_LEN];
     unsigned char iv[16] = { 0 }, otk[JWT_SIG_OTK_LEN];
@@ -31,7 +30,10 @@ jwt_sig_poly1305(const struct jwt_keyset *ks, const struct jwt_key *k,
     /* EVP_chacha20's IV is the 32-bit little-endian block counter, then
      * the 96-bit nonce. */
     memcpy(iv + 4, nonce, JWT_NONCE_LEN);
-    if (!EVP_EncryptInit_ex2(ts->chacha20, ks->chacha20, k->poly_key, iv,
+    if (ts->chacha20_alg == NULL)
+        ts->chacha20_alg = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL);
+    if (ts->chacha20_alg == NULL ||
+        !EVP_EncryptInit_ex2(ts->chacha20, ts->chacha20_alg, k->poly_key, iv,
                              NULL) ||
         !EVP_EncryptUpdate(ts->chacha20, otk, &outl, zeros, sizeof(zeros)) ||
         outl != JWT_SIG_OTK_LEN) {
@@ -80,7 +82,7 @@ jwt_sig_make(const struct jwt_keyset *ks, const struct jwt_key *k,
     case JWT_ALG_HS512:
         return jwt_sig_hmac(ks, k, ts, data, len, sig, err);
     case JWT_ALG_POLY1305:
-        return jwt_sig_poly1305(ks, k, ts, nonce, data, len, sig, err);
+        return jwt_sig_poly1305(k, ts, nonce, data, len, sig, err);
     case JWT_ALG_EDDSA:
         break;
     }

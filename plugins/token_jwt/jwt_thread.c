@@ -67,6 +67,7 @@ jwt_thread_free(const struct jwt_keyset *ks, struct jwt_thread *ts)
     free(ts->hmac);
     EVP_MAC_CTX_free(ts->poly1305);
     EVP_CIPHER_CTX_free(ts->chacha20);
+    EVP_CIPHER_free(ts->chacha20_alg);
     EVP_MD_CTX_free(ts->md);
     if (ts->tok != NULL)
         json_tokener_free(ts->tok);

@@ -20,6 +20,7 @@ struct jwt_thread {
     EVP_MAC_CTX **hmac;         /* [ks->count]; NULL for non-HMAC keys */
     EVP_MAC_CTX *poly1305;      /* NULL without Poly1305 keys          */
     EVP_CIPHER_CTX *chacha20;   /* NULL without Poly1305 keys          */
+    EVP_CIPHER *chacha20_alg;   /* fetched at the first Poly1305 token */
     EVP_MD_CTX *md;             /* EdDSA sign/verify                   */
     json_tokener *tok;          /* strict; reset before each use       */
     unsigned char *scratch;     /* decoded header or signature         */

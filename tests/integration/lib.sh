@@ -157,3 +157,19 @@ start_charon() {
     DPID=$!; PIDS="$PIDS $DPID"
     wait_for_socket "$sock" || { cat "$T/daemon.log"; exit 1; }
 }
+
+# issuer_daemon: charon-fcgi on $SOCK with store_local and an issuer key
+# ($T/issuer.key, for logins by a trusted backend), plus the config lines
+# given on stdin ("[authorizer]..."); sets SOCK and DPID, exits on failure.
+issuer_daemon() {
+    export CHARON_PLUGIN_PATH=$CHARON_PLUGIN_PATH:$BUILD/plugins/store_local/.libs
+    make_secret
+    head -c 36 /dev/urandom | base64 -w0 > "$T/issuer.key"
+    chmod 600 "$T/issuer.key"
+    { base_config | sed 's/^session_store = dummy/session_store = local/'
+      printf '\n[endpoints]\nissuer_key_file = %s\n\n[store_local]\npath = %s\n' \
+          "$T/issuer.key" "$T/sessions"
+      cat; } > "$T/charon.ini"
+    SOCK=$T/s.sock
+    start_charon "$SOCK" --threads 2
+}

@@ -61,8 +61,7 @@ for name, raw, says in [
         ('"admin\\u2029" (PARAGRAPH SEPARATOR)', b'"admin\\u2029"',
          "U+2029"),
         ("a 256-byte string", json.dumps("u" * 256).encode(), "1 to 255"),
-        ("the integer 1000000000000000 (16 digits)", b"1000000000000000",
-         "15 digits")]:
+        ("an integer of 256 digits", b"1" * 256, "1 to 255")]:
     r = issuer_login(raw)
     t.check("login with user_id %s: 400 invalid_request" % name,
             r.status == 400 and (r.json() or {}).get("error") ==

@@ -14,7 +14,7 @@ check(const struct rules_src *s, const char *payload_json, char *reason)
 {
     struct authorizer_section a;
     struct claim_rules r;
-    struct json_claims payload;
+    struct json_claims payload = JSON_CLAIMS_INIT;
     int rc;
 
     memset(&a, 0, sizeof(a));
@@ -33,6 +33,7 @@ check(const struct rules_src *s, const char *payload_json, char *reason)
     reason[0] = '\0';
     rc = claims_check(&r, &payload, reason, 128);
     claims_free(&r);
+    json_claims_free(&payload);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* test_json_claims.c - the strict in-place payload reader. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cu_main.h"
@@ -55,9 +56,9 @@ test_invalid_text_is_refused(void)
 }
 
 static void
-test_nesting_and_member_limits(void)
+test_nesting_limit(void)
 {
-    char deep[128], wide[4096];
+    char deep[128];
     size_t i, n = 0;
 
     n += (size_t)snprintf(deep, sizeof(deep), "{\"a\":");
@@ -73,16 +74,92 @@ test_nesting_and_member_limits(void)
             deep + 5 + JSON_CLAIMS_MAX_DEPTH, strlen(deep + 5 +
                                                     JSON_CLAIMS_MAX_DEPTH) + 1);
     CU_ASSERT_EQUAL(0, parse(deep));           /* the deepest allowed */
+}
 
-    n = (size_t)snprintf(wide, sizeof(wide), "{");
-    for (i = 0; i < JSON_CLAIMS_MAX_MEMBERS; i++)
-        n += (size_t)snprintf(wide + n, sizeof(wide) - n, "%s\"k%zu\":%zu",
+/* {"k0":0,...,"k<count-1>":<count-1><tail>, in a heap buffer. */
+static char *
+wide_object(size_t count, const char *tail)
+{
+    size_t cap = count * 16 + 64, n, i;
+    char *wide = malloc(cap);
+
+    if (wide == NULL)
+        return NULL;
+    n = (size_t)snprintf(wide, cap, "{");
+    for (i = 0; i < count; i++)
+        n += (size_t)snprintf(wide + n, cap - n, "%s\"k%zu\":%zu",
                               i ? "," : "", i, i);
-    snprintf(wide + n, sizeof(wide) - n, "}");
+    snprintf(wide + n, cap - n, "%s", tail);
+    return wide;
+}
+
+/* Charon lets claim overrides add any number of claims: a token of 70
+ * (or thousands) is read whole, its last members found, a repeated name
+ * past the inline index still refused. */
+static void
+test_member_limit_is_the_token_size(void)
+{
+    const struct json_claims_value *v;
+    char *wide;
+    int64_t n = 0;
+
+    wide = wide_object(70, "}");
+    CU_ASSERT_FATAL(wide != NULL);
+    CU_ASSERT_EQUAL(0, parse(wide));
+    CU_ASSERT_EQUAL(70, c.n);
+    v = json_claims_get(&c, "k69");
+    CU_ASSERT_FATAL(v != NULL);
+    CU_ASSERT_EQUAL(0, json_claims_int(v, &n));
+    CU_ASSERT_EQUAL(69, n);
+    free(wide);
+    wide = wide_object(70, ",\"k3\":1}");
+    CU_ASSERT_FATAL(wide != NULL);
+    CU_ASSERT_EQUAL(-1, parse(wide));
+    free(wide);
+    wide = wide_object(JSON_CLAIMS_MAX_MEMBERS, "}");
+    CU_ASSERT_FATAL(wide != NULL);
     CU_ASSERT_EQUAL(0, parse(wide));
     CU_ASSERT_EQUAL(JSON_CLAIMS_MAX_MEMBERS, c.n);
-    snprintf(wide + n, sizeof(wide) - n, ",\"one_more\":1}");
+    free(wide);
+    wide = wide_object(JSON_CLAIMS_MAX_MEMBERS, ",\"one_more\":1}");
+    CU_ASSERT_FATAL(wide != NULL);
     CU_ASSERT_EQUAL(-1, parse(wide));
+    free(wide);
+    /* The heap index is kept and used again by a small parse. */
+    CU_ASSERT_EQUAL(0, parse("{\"a\":1}"));
+    CU_ASSERT_EQUAL(1, c.n);
+    CU_ASSERT_PTR_NOT_NULL(json_claims_get(&c, "a"));
+    json_claims_free(&c);
+    CU_ASSERT_EQUAL(0, parse("{\"b\":2}"));
+    CU_ASSERT_PTR_NOT_NULL(json_claims_get(&c, "b"));
+}
+
+/* The numbers of a bigint or Snowflake user id are kept digit for digit. */
+static void
+test_integer_text_is_exact(void)
+{
+    char buf[64];
+    const struct json_claims_value *v;
+
+    CU_ASSERT_EQUAL(0, parse("{\"a\":9007199254740993,\"b\":-0,"
+                             "\"c\":123456789012345678901234567890,"
+                             "\"d\":1e3,\"e\":1.0,\"f\":\"7\"}"));
+    v = json_claims_get(&c, "a");
+    CU_ASSERT_EQUAL(16, json_claims_integer_text(v, buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("9007199254740993", buf);
+    v = json_claims_get(&c, "b");
+    CU_ASSERT_EQUAL(1, json_claims_integer_text(v, buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("0", buf);
+    v = json_claims_get(&c, "c");
+    CU_ASSERT_EQUAL(30, json_claims_integer_text(v, buf, sizeof(buf)));
+    CU_ASSERT_STRING_EQUAL("123456789012345678901234567890", buf);
+    CU_ASSERT_EQUAL(-1, json_claims_integer_text(v, buf, 30));   /* no room */
+    CU_ASSERT_EQUAL(-1, json_claims_integer_text(json_claims_get(&c, "d"),
+                                                 buf, sizeof(buf)));
+    CU_ASSERT_EQUAL(-1, json_claims_integer_text(json_claims_get(&c, "e"),
+                                                 buf, sizeof(buf)));
+    CU_ASSERT_EQUAL(-1, json_claims_integer_text(json_claims_get(&c, "f"),
+                                                 buf, sizeof(buf)));
 }
 
 static void
@@ -250,8 +327,11 @@ test_names_and_string_bytes_decode(void)
 static const CU_TestInfo json_claims_tests[] = {
     { "valid objects parse", test_valid_objects_parse },
     { "invalid or non-object text is refused", test_invalid_text_is_refused },
-    { "nesting depth and member count are bounded",
-      test_nesting_and_member_limits },
+    { "nesting depth is bounded", test_nesting_limit },
+    { "more than 64 claims are read; the limit is the token size",
+      test_member_limit_is_the_token_size },
+    { "integers of any size keep their digits",
+      test_integer_text_is_exact },
     { "members are found and decoded", test_members_are_found_and_decoded },
     { "surrogate pairs decode; NUL is refused", test_surrogates_and_nul },
     { "arrays are walked element by element", test_arrays_are_walked },

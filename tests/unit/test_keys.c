@@ -88,6 +88,30 @@ test_key_cache_spares_the_next_process_pbkdf2(void)
     keys_free(k);
 }
 
+/* After make install with the default prefix, $localstatedir/cache may
+ * not exist: the cache dir is made with its parents, and used. */
+static void
+test_key_cache_dir_is_made_with_its_parents(void)
+{
+    char dir[4096];
+    unsigned char a[32];
+    struct stat st;
+    struct keys *k;
+
+    snprintf(dir, sizeof(dir), "%s/var/cache/charon-fcgi", cu_scratch_dir());
+    k = new_keys("a base secret of more than thirty-two bytes", dir);
+    CU_ASSERT_EQUAL(CHARON_OK, keys_derive(k, "charon_jwt_default", a, 32,
+                                           NULL));
+    keys_free(k);
+    CU_ASSERT_EQUAL_FATAL(0, stat(dir, &st));
+    CU_ASSERT_EQUAL(0700, st.st_mode & 07777);
+    k = new_keys("a base secret of more than thirty-two bytes", dir);
+    CU_ASSERT_EQUAL(CHARON_OK, keys_derive(k, "charon_jwt_default", a, 32,
+                                           NULL));
+    CU_ASSERT_EQUAL(0u, keys_pbkdf2_runs(k));
+    keys_free(k);
+}
+
 static void
 test_key_cache_is_keyed_by_the_secret(void)
 {
@@ -218,6 +242,8 @@ static const CU_TestInfo keys_tests[] = {
       test_derived_keys_match_charon_appendix_a },
     { "the key cache spares the next process PBKDF2",
       test_key_cache_spares_the_next_process_pbkdf2 },
+    { "the key cache dir is made with its missing parents",
+      test_key_cache_dir_is_made_with_its_parents },
     { "the key cache is keyed by the secret",
       test_key_cache_is_keyed_by_the_secret },
     { "a damaged cache file is derived again",

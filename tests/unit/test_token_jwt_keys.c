@@ -51,7 +51,7 @@ suite_init(void)
     tj_file("poly.key", poly_key, sizeof(poly_key), 0400);
     tj_file("hs256.key", leaky_key, 32, 0600);
     tj_file("group.key", leaky_key, 32, 0640);
-    tj_file("short.key", leaky_key, 32, 0600);
+    tj_file("short.key", leaky_key, 31, 0600);
     tj_file("poly31.key", leaky_key, 31, 0600);
     tj_edkey("ed", "ED25519", 0600, ed_pub, &ed_pub_len);
     tj_edkey("ed448", "ED448", 0600, ed448_pub, &ed448_pub_len);
@@ -112,6 +112,14 @@ last_segment_len(const char *token)
 
 /* Signs, checks the header segment and signature length, verifies. */
 static void
+check_contains(const char *msg, const char *part)
+{
+    if (strstr(msg, part) == NULL)
+        fprintf(stderr, "\n  \"%s\" lacks \"%s\"\n", msg, part);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, part));
+}
+
+static void
 check_roundtrip(struct tj_inst *ti, const char *hdr_json, size_t sig_b64_len)
 {
     const char *payload = "{\"sub\":\"u1\",\"exp\":4102444800,\"x\":[1,2]}";
@@ -159,6 +167,106 @@ test_hmac_tokens_round_trip(void)
     CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, tj_hmac_token(
         "{\"alg\":\"HS512\",\"kid\":\"c\"}", USER_PAYLOAD, "SHA512",
         hs512_key, sizeof(hs512_key))));
+    tj_close(&ti);
+}
+
+/* Charon's derive_key gives 32 bytes unless told otherwise, so its
+ * HS384/HS512 keysets hold 32-byte keys: "derived:SALT:32" and files of
+ * 32 bytes verify its tokens, each with a warning; the default length
+ * stays the hash's. */
+static void
+test_hmac_keys_of_charons_32_bytes(void)
+{
+    unsigned char k32[32], k64[64];
+    struct tj_inst ti = { 0 };
+    struct charon_err err;
+
+    tj_derive("interop_hs512", k32, sizeof(k32));
+    tj_derive("interop_hs512", k64, sizeof(k64));
+    tj_file("hs512k32.key", k32, sizeof(k32), 0600);
+    tj_key(&ti, "d32", "HS512:derived:interop_hs512:32", 2);
+    tj_key(&ti, "f32", tj_str("HS512:file:%s", path("hs512k32.key")), 3);
+    tj_key(&ti, "d64", "HS512:derived:interop_hs512", 4);
+    tj_key(&ti, "h48", "HS384:derived:salt:with:colons:48", 5);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, tj_open(&ti, "d32", 0, &err));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, tj_hmac_token(
+        "{\"alg\":\"HS512\",\"kid\":\"d32\"}", USER_PAYLOAD, "SHA512",
+        k32, sizeof(k32))));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, tj_hmac_token(
+        "{\"alg\":\"HS512\",\"kid\":\"f32\"}", USER_PAYLOAD, "SHA512",
+        k32, sizeof(k32))));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, tj_hmac_token(
+        "{\"alg\":\"HS512\",\"kid\":\"d64\"}", USER_PAYLOAD, "SHA512",
+        k64, sizeof(k64))));
+    CU_ASSERT_STRING_EQUAL("signature invalid", tj_verify(&ti, tj_hmac_token(
+        "{\"alg\":\"HS512\",\"kid\":\"d32\"}", USER_PAYLOAD, "SHA512",
+        k64, sizeof(k64))));
+    check_roundtrip(&ti,
+                    "{\"alg\":\"HS512\",\"typ\":\"JWT\",\"kid\":\"d32\"}", 86);
+    check_contains(tj_log_text(), "key.d32: a 32-byte HS512 key is below "
+                   "RFC 7518's minimum of 64 bytes");
+    check_contains(tj_log_text(), "key.f32: a 32-byte HS512 key");
+    CU_ASSERT_PTR_NULL(strstr(tj_log_text(), "key.d64: a"));
+    CU_ASSERT_PTR_NULL(strstr(tj_log_text(), "key.h48: a"));
+    tj_close(&ti);
+}
+
+/* b64url(header).b64url(payload).b64url(EdDSA signature) with the
+ * private key in PEM file pem (a string owned by the fixture). */
+static const char *
+eddsa_token(const char *pem, const char *header, const char *payload)
+{
+    unsigned char sig[114];
+    char sig64[B64URL_ENCODED_LEN(114) + 1];
+    const char *input;
+    size_t sig_len = sizeof(sig);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY *pkey = NULL;
+    FILE *f = fopen(pem, "r");
+
+    CU_ASSERT_FATAL(f != NULL && ctx != NULL);
+    pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    CU_ASSERT_FATAL(pkey != NULL);
+    input = tj_str("%s.", tj_b64(header));     /* (tj_b64's buffer) */
+    input = tj_str("%s%s", input, tj_b64(payload));
+    CU_ASSERT_FATAL(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) == 1 &&
+                    EVP_DigestSign(ctx, sig, &sig_len,
+                                   (const unsigned char *)input,
+                                   strlen(input)) == 1);
+    sig64[b64url_encode(sig, sig_len, sig64)] = '\0';
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    return tj_str("%s.%s", input, sig64);
+}
+
+/* RFC 9864: "Ed25519" and "Ed448" name EdDSA on one curve; verify takes
+ * them as well as "EdDSA", for the key's own curve only, and signing
+ * keeps "EdDSA" (what Charon and most libraries expect). */
+static void
+test_eddsa_takes_the_fully_specified_alg_names(void)
+{
+    struct tj_inst ti = { 0 };
+    struct charon_err err;
+    const char *ed = path("ed.pem"), *ed448 = path("ed448.pem");
+
+    tj_key(&ti, "e1", tj_str("EdDSA:%s", ed), 2);
+    tj_key(&ti, "e4", tj_str("EdDSA:%s", ed448), 3);
+    CU_ASSERT_EQUAL_FATAL(CHARON_OK, tj_open(&ti, "e1", 0, &err));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed,
+        "{\"alg\":\"Ed25519\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed,
+        "{\"alg\":\"EdDSA\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL(OK_USER, tj_verify(&ti, eddsa_token(ed448,
+        "{\"alg\":\"Ed448\",\"kid\":\"e4\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed, "{\"alg\":\"Ed448\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed448, "{\"alg\":\"Ed25519\",\"kid\":\"e4\"}", USER_PAYLOAD)));
+    CU_ASSERT_STRING_EQUAL("algorithm mismatch", tj_verify(&ti, eddsa_token(
+        ed, "{\"alg\":\"ed25519\",\"kid\":\"e1\"}", USER_PAYLOAD)));
+    check_roundtrip(&ti,
+                    "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"e1\"}", 86);
     tj_close(&ti);
 }
 
@@ -339,13 +447,6 @@ create_error(const char *kid, const char *value, const char *signing,
     return tj_str("%s", err.msg);
 }
 
-static void
-check_contains(const char *msg, const char *part)
-{
-    if (strstr(msg, part) == NULL)
-        fprintf(stderr, "\n  \"%s\" lacks \"%s\"\n", msg, part);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, part));
-}
 
 static void
 test_create_refuses_a_missing_or_public_signing_key(void)
@@ -376,7 +477,7 @@ test_create_refuses_unsafe_or_short_key_files(void)
     check_contains(msg, "readable by group or others (mode 0640)");
     msg = create_error("s", tj_str("HS512:file:%s", path("short.key")), "s",
                        0);
-    check_contains(msg, "holds 32 bytes; this key needs at least 64");
+    check_contains(msg, "holds 31 bytes; this key needs at least 32");
     msg = create_error("p", tj_str("Poly1305:file:%s", path("poly31.key")),
                        "p", 0);
     check_contains(msg, "needs exactly 32");
@@ -403,6 +504,11 @@ test_create_refuses_bad_algorithms_and_sources(void)
         { "HS256:env:SECRET", "unknown key source \"env:SECRET\"" },
         { "HS256:/etc/charon.key", "unknown key source" },
         { "HS256:derived:", "empty salt" },
+        { "HS256:derived::32", "empty salt" },
+        { "HS256:derived:s:31", "derived key length not in 32..64 bytes" },
+        { "HS512:derived:s:65", "derived key length not in 32..64 bytes" },
+        { "HS512:derived:s:99999999999999999999", "not in 32..64 bytes" },
+        { "Poly1305:derived:s:16", "derived key length not in 32..32" },
         { "HS256:file:", "empty path" },
         { "EdDSA:derived", "PEM file" },
         { "EdDSA:file:", "empty PEM path" },
@@ -544,6 +650,10 @@ test_many_threads_verify_concurrently(void)
 
 static const CU_TestInfo roundtrip_tests[] = {
     { "HS256/384/512 tokens round trip", test_hmac_tokens_round_trip },
+    { "HS384/HS512 keys of Charon's 32 bytes verify, with a warning",
+      test_hmac_keys_of_charons_32_bytes },
+    { "EdDSA verify takes alg Ed25519/Ed448 (RFC 9864); sign keeps EdDSA",
+      test_eddsa_takes_the_fully_specified_alg_names },
     { "Ed25519/Ed448 tokens round trip, verify with the public key",
       test_eddsa_tokens_round_trip_and_verify_with_public_key },
     { "Poly1305 tokens round trip with fresh nonces",
