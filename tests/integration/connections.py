@@ -208,7 +208,7 @@ def at_once(t, addr, log):
         with open(log, "rb") as f:
             return b"all 2 threads have held their connections" in f.read()
 
-    t.check("the log says both threads are held", wait_for(10, shedding))
+    t.check("the log says both threads are held", wait_for(60, shedding))
     t0 = time.monotonic()
     r = ask(addr)
     t.eq("queue_timeout = 0: a connection finding both threads held gets 503",

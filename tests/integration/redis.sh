@@ -30,7 +30,7 @@ start_redis() {
         > "$T/redis.log" 2>&1 &
     REDIS_PID=$!; PIDS="$PIDS $REDIS_PID"
     wait_for_socket "$REDIS_SOCK" || { cat "$T/redis.log"; exit 1; }
-    wait_for 10 redis_up
+    wait_for 60 redis_up
 }
 redis_up() { redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; }
 stop_redis() {
@@ -80,7 +80,7 @@ rc=$?
 for d in a b c; do
     pid_var=PID_$d
     kill -TERM "${!pid_var}"
-    if wait_for_exit "${!pid_var}" 10 && [ "$EXIT_STATUS" = 0 ]; then
+    if wait_for_exit "${!pid_var}" 60 && [ "$EXIT_STATUS" = 0 ]; then
         ok "daemon $d exits 0 on SIGTERM"
     else
         not_ok "daemon $d exits 0 on SIGTERM" "$(tail -20 "$T/$d.log")"

@@ -212,9 +212,9 @@ SHOWN = set()
 
 
 def recover(d):
-    """Seconds until /health (a PING) is 200 again, or None after 5 s."""
+    """Seconds until /health (a PING) is 200 again, or None after 10 s."""
     t0 = time.monotonic()
-    if wait_for(5, lambda: d.request("GET", "/auth/health").status == 200):
+    if wait_for(10, lambda: d.request("GET", "/auth/health").status == 200):
         return time.monotonic() - t0
     return None
 
@@ -517,7 +517,7 @@ for d, modes in ((A, ("random", "hugearray", "silence", "eof")),
             answers.append(timed(d, "check", s))
             return len(answers) > 1 and b"handshake: " in d.log_since(pos)
 
-        met = wait_for(5, check_until_handshake)
+        met = wait_for(10, check_until_handshake)
         for i, (r, took) in enumerate(answers):
             t.eq("%s: check %d: 503" % (name, i + 1),
                  getattr(r, "status", r), 503)

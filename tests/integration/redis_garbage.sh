@@ -27,7 +27,7 @@ redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
     > "$T/redis.log" 2>&1 &
 REDIS_PID=$!; PIDS="$PIDS $REDIS_PID"
 redis_up() { redis-cli -s "$REDIS_SOCK" ping 2>/dev/null | grep -q PONG; }
-wait_for 10 redis_up || { cat "$T/redis.log"; exit 1; }
+wait_for 60 redis_up || { cat "$T/redis.log"; exit 1; }
 # B's user may do everything but FUNCTION/FCALL: store_redis falls back to
 # EVALSHA (as in test_store_redis "EVALSHA runs the same code ...").
 redis-cli -s "$REDIS_SOCK" acl setuser nofn reset on ">$REDIS_PASS" '~*' '&*' \
@@ -41,7 +41,7 @@ echo pass > "$CONTROL"
     2> "$T/proxy.log" &
 PROXY_PID=$!; PIDS="$PIDS $PROXY_PID"
 wait_for_socket "$T/proxy.sock" || { cat "$T/proxy.log"; exit 1; }
-wait_for 10 test -s "$T/proxy.port" || { cat "$T/proxy.log"; exit 1; }
+wait_for 60 test -s "$T/proxy.port" || { cat "$T/proxy.log"; exit 1; }
 PROXY_PORT=$(cat "$T/proxy.port")
 
 # write_config NAME PREFIX STORE_LINES

@@ -70,5 +70,5 @@ PY
 expect_contains "a token without sid cannot name its session" "$(authz "${M[0]}")" \
     "bearer token claim sub, sid or styp not found"
 kill -TERM "$DPID"
-wait_for_exit "$DPID" 10 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"
+wait_for_exit "$DPID" 60 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"
 finish

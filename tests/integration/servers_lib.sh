@@ -100,12 +100,12 @@ for s in socks:
 print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
-# wait_for_port PORT: up to 15 s for 127.0.0.1:PORT to take connections
+# wait_for_port PORT: up to 60 s for 127.0.0.1:PORT to take connections
 port_open() {
     (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null
 }
 wait_for_port() {
-    wait_for 15 port_open "$1"
+    wait_for 60 port_open "$1"
 }
 
 # start_daemon ADDR: charon-fcgi on ADDR (unix:PATH or tcp:HOST:PORT),
@@ -117,13 +117,13 @@ start_daemon() {
     PIDS="$PIDS $DPID"
 }
 
-# stop_pid NAME PID [WANT_STATUS]: SIGTERM, then up to 15 s for the exit
+# stop_pid NAME PID [WANT_STATUS]: SIGTERM, then up to 60 s for the exit
 # (SIGKILL and a failure after that); WANT_STATUS checks the exit status
 # of a child of this shell.
 stop_pid() {
     local name=$1 pid=$2
     kill -TERM "$pid" 2> /dev/null
-    if wait_for_exit "$pid" 15; then
+    if wait_for_exit "$pid" 60; then
         if [ $# -gt 2 ]; then
             expect_eq "$name stops cleanly on SIGTERM" "$EXIT_STATUS" "$3"
         fi
@@ -157,10 +157,10 @@ none_running() {
     done
     [ -z "$left" ]
 }
-# gone PID...: none of them runs any more (up to 15 s)
+# gone PID...: none of them runs any more (up to 60 s)
 gone() {
     local left
-    wait_for 15 none_running "$@" && return 0
+    wait_for 60 none_running "$@" && return 0
     echo "still running:$left"
     return 1
 }

@@ -78,6 +78,6 @@ grep -c '"event":"charon.session.delete"' "$T/daemon.log" | grep -qx 2 \
     && ok "one delete event line per evicted session" \
     || { not_ok "one delete event line per evicted session"; rc=1; }
 kill -TERM "$DPID"
-wait_for_exit "$DPID" 10 || rc=1
+wait_for_exit "$DPID" 60 || rc=1
 finish || rc=1
 exit $rc

@@ -67,5 +67,5 @@ expect_contains "and the daemon sees it gone" "$out" "Status: 401"
 [ "$FAILED" -eq 0 ] || rc=1
 echo "$PASSED passed (CGI), $FAILED failed (CGI)"
 kill -TERM "$DPID"
-wait_for_exit "$DPID" 10 || rc=1
+wait_for_exit "$DPID" 60 || rc=1
 exit $rc

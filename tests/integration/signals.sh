@@ -30,18 +30,18 @@ WPID=$(pgrep -P "$DPID" | head -1)
 # main + 2 worker threads + the shed thread (src/fcgi_shed.c)
 expect_eq "the worker's threads are all alive" "$(ls /proc/$WPID/task | wc -l)" "4"
 kill -USR1 "$DPID"; kill -USR1 "$WPID"
-wait_for_log 10 "$T/daemon.log" 'SIGUSR1 ignored' \
-    && wait_for_log 10 "$T/daemon.log" "signal 10 ignored by worker $WPID" \
+wait_for_log 60 "$T/daemon.log" 'SIGUSR1 ignored' \
+    && wait_for_log 60 "$T/daemon.log" "signal 10 ignored by worker $WPID" \
     && ok "SIGUSR1 is taken by master and worker" \
     || not_ok "SIGUSR1 is taken by master and worker" "$(tail -5 "$T/daemon.log")"
 r=""
 for i in 1 2 3 4; do r="$r$(health "unix:$SOCK") "; done
 expect_eq "SIGUSR1 does not stop the worker threads" "$r" "200 200 200 200 "
 kill -HUP "$DPID"
-wait_for_log 10 "$T/daemon.log" "SIGHUP: .* reloaded" && ok "SIGHUP is logged" || not_ok "SIGHUP is logged"
+wait_for_log 60 "$T/daemon.log" "SIGHUP: .* reloaded" && ok "SIGHUP is logged" || not_ok "SIGHUP is logged"
 expect_eq "SIGHUP does not stop the daemon" "$(health "unix:$SOCK")" "200"
 kill -TERM "$DPID"
-wait_for_exit "$DPID" 10 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"
+wait_for_exit "$DPID" 60 && expect_eq "SIGTERM exits 0" "$EXIT_STATUS" "0" || not_ok "SIGTERM exits"
 
 # Two processes on one inherited TCP socket: stopping one keeps the other.
 PORT=$(free_port)
@@ -51,9 +51,9 @@ mapfile -t SPIDS < <(grep -o 'PID: [0-9]*' "$T/spawn.out" | awk '{print $2}')
 PIDS="$PIDS ${SPIDS[*]}"
 expect_eq "spawn-fcgi -F 2 started two daemons" "${#SPIDS[@]}" "2"
 serving() { [ "$(health "tcp:127.0.0.1:$PORT" 2>/dev/null)" = 200 ]; }
-wait_for 10 serving
+wait_for 60 serving
 kill -TERM "${SPIDS[0]}"
-wait_for 10 exited "${SPIDS[0]}" && ok "the first daemon stops" || not_ok "the first daemon stops"
+wait_for 60 exited "${SPIDS[0]}" && ok "the first daemon stops" || not_ok "the first daemon stops"
 r=""
 for i in 1 2 3; do r="$r$(health "tcp:127.0.0.1:$PORT") "; done
 expect_eq "the shared socket still serves through the second daemon" "$r" "200 200 200 "

@@ -28,20 +28,20 @@ spawn-fcgi -a 127.0.0.1 -p "$PORT" -P "$T/spawn.pid" -- \
     > "$T/spawn.out" 2> "$T/spawn.log"
 MPID=$(cat "$T/spawn.pid"); PIDS="$PIDS $MPID"
 serving() { [ "$("$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT" 2>/dev/null)" = 200 ]; }
-wait_for 10 serving
+wait_for 60 serving
 expect_eq "the daemon serves with the unit's options ($args)" \
     "$("$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT")" "200"
 # The first worker may answer before the second has loaded its plugins.
 workers_serving() { [ "$(grep -c 'serving with' "$T/daemon.log")" -ge 2 ]; }
-wait_for 10 workers_serving
+wait_for 60 workers_serving
 expect_eq "as many workers as the unit says" "$(pgrep -P "$MPID" | wc -l)" \
     "$(sed -n 's/.*--workers \([0-9]*\).*/\1/p' "$SRC/etc/systemd/charon-fcgi.service")"
 kill -HUP "$MPID"
-wait_for_log 10 "$T/daemon.log" "SIGHUP: .* reloaded" && ok "systemctl reload (SIGHUP) reloads" \
+wait_for_log 60 "$T/daemon.log" "SIGHUP: .* reloaded" && ok "systemctl reload (SIGHUP) reloads" \
     || not_ok "systemctl reload (SIGHUP) reloads" "$(tail -5 "$T/daemon.log")"
 expect_eq "systemctl reload (SIGHUP) keeps it serving" \
     "$("$FCGI_REQ" --status-only -p DOCUMENT_URI=/auth/health "tcp:127.0.0.1:$PORT")" "200"
 kill -TERM "$MPID"
 # Not this shell's child (spawn-fcgi forked it): waited for by its PID.
-wait_for 10 exited "$MPID" && ok "systemctl stop (SIGTERM) ends it" || not_ok "systemctl stop (SIGTERM) ends it"
+wait_for 60 exited "$MPID" && ok "systemctl stop (SIGTERM) ends it" || not_ok "systemctl stop (SIGTERM) ends it"
 finish
