@@ -232,7 +232,10 @@ log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)
     char line[LOG_LINE_MAX];
     int n = 0;
 
-    if (level > log_conf.min_level || !log_limit(fmt, level))
+    /* Errors (an operator must act) are never suppressed: a store that
+     * fails must be named for every request it fails. */
+    if (level > log_conf.min_level ||
+        (level > CHARON_LOG_ERR && !log_limit(fmt, level)))
         return;
     if (prefix != NULL && prefix[0] != '\0')
         n = snprintf(line, sizeof(line), "%s: ", prefix);

@@ -9,7 +9,9 @@
  * it) is passed through log_quote(), which puts it in double quotes as a
  * JSON string, so it cannot pose as the rest of the line either.
  *
- * Each call site (its format string) and level writes at most
+ * Each call site (its format string) and level less severe than
+ * CHARON_LOG_ERR (warnings, notices, info and debug: what a request can
+ * make us say, such as a failed login) writes at most
  * LOG_BURST_PER_SECOND lines a second; the lines beyond are counted and
  * replaced, once that second is over, by one line
  *   N similar lines suppressed: "<the site's format>"

@@ -155,6 +155,22 @@ test_a_site_writes_a_limited_number_of_lines_a_second(void)
     CU_ASSERT_EQUAL(1, count(text, "warning: another site\n"));
 }
 
+/* An error (an operator must act: a store that fails) is written for
+ * every request, however many come in one second. */
+static void
+test_errors_are_never_suppressed(void)
+{
+    int i;
+
+    restart();
+    for (i = 0; i < 3 * LOG_BURST_PER_SECOND; i++)
+        log_msg(CHARON_LOG_ERR, "store failed: %s", "io");
+    log_flush();
+    CU_ASSERT_EQUAL(3 * LOG_BURST_PER_SECOND,
+                    count(cu_captured(), "error: store failed: io\n"));
+    CU_ASSERT_PTR_NULL(strstr(cu_captured(), "suppressed"));
+}
+
 static const CU_TestInfo log_tests[] = {
     { "a value is quoted and escaped to printable ASCII",
       test_a_value_is_quoted_and_escaped_to_printable_ascii },
@@ -168,6 +184,8 @@ static const CU_TestInfo log_tests[] = {
       test_the_json_answers_keep_utf8 },
     { "a site writes 20 lines a second; the rest are counted, not lost",
       test_a_site_writes_a_limited_number_of_lines_a_second },
+    { "errors are never suppressed",
+      test_errors_are_never_suppressed },
     CU_TEST_INFO_NULL
 };
 
